@@ -1,0 +1,1047 @@
+/*
+ * dns: the resolver of the core.  One libunbound context per process in
+ * threaded async mode; a poller thread calls ub_process() and hands each
+ * result to the run that asked, whose own thread decodes it and calls the
+ * callbacks.  A run has one deadline (libunbound has none per query):
+ * lookups still out at the deadline are cancelled and answered temperror.
+ * DNSSEC state comes from the validator (RFC 4033 5: secure, insecure,
+ * bogus).  A table backend serves answers from text for tests.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <unbound.h>
+
+#include "dns.h"
+
+#define ROOT_ANCHOR "/usr/share/dns/root.key"
+#define TABLE_CNAME_MAX 8
+
+/* One record of the table backend. */
+typedef struct trec {
+	char *name;
+	int type;          /* 0 = TIMEOUT marker, -1 = DNSSEC marker */
+	char *text;
+	size_t textlen;
+	unsigned pref;
+	dns_sec sec;       /* for the DNSSEC marker */
+	char *why;
+} trec;
+
+struct dns_resolver {
+	struct ub_ctx *ub;
+	pthread_mutex_t lock;
+	pthread_t poller;
+	int poller_up;
+	int stop;
+	int wake[2];
+	trec *tab;
+	size_t ntab;
+	int is_table;
+};
+
+typedef struct waiter {
+	dns_cb *cb;
+	void *arg;
+	struct waiter *next;
+} waiter;
+
+/* A lookup of a run. */
+typedef struct slot {
+	char *name;
+	int qtype;
+	waiter *waiters, **wtail;
+	dns_answer *ans;          /* set once answered */
+	struct ticket *tk;        /* outstanding libunbound query */
+	struct slot *next;        /* all slots of the run */
+	struct slot *rnext;       /* ready queue */
+	int queued;
+} slot;
+
+/* What libunbound holds: freed by whoever finishes last. */
+typedef struct ticket {
+	struct slot *slot;        /* NULL once the run gave up on it */
+	dns_run *run;
+	int id;
+	int err;
+	struct ub_result *res;
+} ticket;
+
+typedef struct block {
+	struct block *next;
+	max_align_t align[];
+} block;
+
+struct dns_run {
+	dns_resolver *res;
+	struct timespec deadline;
+	int expired;
+	pthread_cond_t cond;
+	slot *slots;
+	slot *ready, **rtail;     /* answered, callbacks not yet run */
+	size_t pending;           /* tickets out at libunbound */
+	size_t nsent;
+	block *arena;
+};
+
+/* ---------- helpers ---------- */
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	if (err == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = xcalloc(n + 1, 1);
+	memcpy(p, s, n);
+	return p;
+}
+
+void *dns_run_alloc(dns_run *run, size_t n)
+{
+	block *b = xcalloc(1, sizeof *b + n);
+	b->next = run->arena;
+	run->arena = b;
+	return b->align;
+}
+
+char *dns_run_strdup(dns_run *run, const char *s)
+{
+	size_t n = strlen(s);
+	char *p = dns_run_alloc(run, n + 1);
+	memcpy(p, s, n);
+	return p;
+}
+
+const char *dns_outcome_str(dns_outcome o)
+{
+	switch (o) {
+	case DNS_ANSWER: return "answer";
+	case DNS_NXDOMAIN: return "nxdomain";
+	case DNS_NODATA: return "nodata";
+	case DNS_TEMPERROR: return "temperror";
+	}
+	return "temperror";
+}
+
+const char *dns_sec_str(dns_sec s)
+{
+	switch (s) {
+	case DNS_SECURE: return "secure";
+	case DNS_BOGUS: return "bogus";
+	case DNS_INSECURE: return "insecure";
+	}
+	return "insecure";
+}
+
+const char *dns_type_str(int t)
+{
+	switch (t) {
+	case DNS_T_A: return "A";
+	case DNS_T_NS: return "NS";
+	case DNS_T_CNAME: return "CNAME";
+	case DNS_T_SOA: return "SOA";
+	case DNS_T_PTR: return "PTR";
+	case DNS_T_MX: return "MX";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_AAAA: return "AAAA";
+	case DNS_T_DS: return "DS";
+	case DNS_T_DNSKEY: return "DNSKEY";
+	case DNS_T_TLSA: return "TLSA";
+	}
+	return "TYPE?";
+}
+
+static int type_parse(const char *s)
+{
+	static const int types[] = { DNS_T_A, DNS_T_NS, DNS_T_CNAME, DNS_T_SOA,
+		DNS_T_PTR, DNS_T_MX, DNS_T_TXT, DNS_T_AAAA, DNS_T_DS, DNS_T_DNSKEY, DNS_T_TLSA };
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcasecmp(s, dns_type_str(types[i])) == 0)
+			return types[i];
+	if (strcasecmp(s, "SPF") == 0)   /* RFC 7208 test data: served as TXT */
+		return DNS_T_TXT;
+	return -1;
+}
+
+int dns_name_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	size_t n = strlen(in), o = 0, lab = 0;
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0) {
+		seterr(err, errlen, "empty domain name");
+		return -1;
+	}
+	if (n > DNS_TEXT_MAX) {
+		seterr(err, errlen, "domain name longer than %d octets", DNS_TEXT_MAX);
+		return -1;
+	}
+	if (outlen < n + 1) {
+		seterr(err, errlen, "domain name buffer too small");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '.') {
+			if (lab == 0) {
+				seterr(err, errlen, "empty label in domain name");
+				return -1;
+			}
+			lab = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++lab > DNS_LABEL_MAX) {
+				seterr(err, errlen, "label longer than %d octets", DNS_LABEL_MAX);
+				return -1;
+			}
+		} else {
+			seterr(err, errlen, "invalid character 0x%02x in domain name", c);
+			return -1;
+		}
+		out[o++] = (char)tolower(c);
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int dns_ptr_name(const char *addr, char *out, size_t outlen)
+{
+	unsigned char b[16];
+	size_t o = 0;
+	int w;
+	if (inet_pton(AF_INET, addr, b) == 1) {
+		w = snprintf(out, outlen, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+		return (w < 0 || (size_t)w >= outlen) ? -1 : 0;
+	}
+	if (inet_pton(AF_INET6, addr, b) != 1)
+		return -1;
+	static const char hex[] = "0123456789abcdef";
+	if (outlen < 64 + 9)
+		return -1;
+	for (int i = 15; i >= 0; i--) {
+		out[o++] = hex[b[i] & 15];
+		out[o++] = '.';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = '.';
+	}
+	memcpy(out + o, "ip6.arpa", 9);
+	return 0;
+}
+
+/* ---------- decoding libunbound results ---------- */
+
+/* Wire name (uncompressed) at p..end into text; returns octets used or 0. */
+static size_t wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+	while (i < len) {
+		unsigned l = p[i++];
+		if (l == 0) {
+			out[o] = '\0';
+			return i;
+		}
+		if (l > 63 || i + l > len)
+			return 0;
+		if (o != 0) {
+			if (o + 1 >= outlen)
+				return 0;
+			out[o++] = '.';
+		}
+		for (unsigned k = 0; k < l; k++) {
+			unsigned char c = p[i + k];
+			if (c == '.' || c == '\\' || c <= ' ' || c >= 127) {
+				if (o + 4 >= outlen)
+					return 0;
+				o += (size_t)snprintf(out + o, outlen - o, "\\%03u", c);
+			} else {
+				if (o + 1 >= outlen)
+					return 0;
+				out[o++] = (char)tolower(c);
+			}
+		}
+		i += l;
+	}
+	return 0;
+}
+
+static void decode_rr(dns_run *run, int qtype, dns_rr *rr)
+{
+	const unsigned char *p = rr->rdata;
+	size_t n = rr->rdlen;
+	char buf[1024];
+
+	switch (qtype) {
+	case DNS_T_A:
+		if (n == 4 && inet_ntop(AF_INET, p, buf, sizeof buf))
+			rr->text = dns_run_strdup(run, buf);
+		break;
+	case DNS_T_AAAA:
+		if (n == 16 && inet_ntop(AF_INET6, p, buf, sizeof buf))
+			rr->text = dns_run_strdup(run, buf);
+		break;
+	case DNS_T_TXT: {
+		char *t = dns_run_alloc(run, n + 1);
+		size_t i = 0, o = 0;
+		while (i < n) {
+			size_t l = p[i++];
+			if (i + l > n)
+				l = n - i;
+			memcpy(t + o, p + i, l);
+			o += l;
+			i += l;
+		}
+		rr->text = t;
+		rr->textlen = o;
+		break;
+	}
+	case DNS_T_MX:
+		if (n >= 3 && wire_name(p + 2, n - 2, buf, sizeof buf)) {
+			rr->pref = (unsigned)p[0] << 8 | p[1];
+			rr->text = dns_run_strdup(run, buf);
+		}
+		break;
+	case DNS_T_NS: case DNS_T_PTR: case DNS_T_CNAME:
+		if (wire_name(p, n, buf, sizeof buf))
+			rr->text = dns_run_strdup(run, buf);
+		break;
+	case DNS_T_TLSA:
+		if (n >= 3) {
+			size_t cap = 16 + 2 * (n - 3);
+			char *t = dns_run_alloc(run, cap);
+			int w = snprintf(t, cap, "%u %u %u ", p[0], p[1], p[2]);
+			for (size_t i = 3; i < n && w > 0; i++)
+				w += snprintf(t + w, cap - (size_t)w, "%02x", p[i]);
+			rr->text = t;
+		}
+		break;
+	default:
+		break;
+	}
+	if (rr->text && rr->textlen == 0)
+		rr->textlen = strlen(rr->text);
+}
+
+static dns_answer *answer_new(dns_run *run, const char *name, int qtype,
+    dns_outcome o, const char *why)
+{
+	dns_answer *a = dns_run_alloc(run, sizeof *a);
+	a->qname = dns_run_strdup(run, name);
+	a->qtype = qtype;
+	a->outcome = o;
+	a->sec = DNS_INSECURE;
+	a->rcode = -1;
+	if (why)
+		a->why_bogus = dns_run_strdup(run, why);
+	return a;
+}
+
+static dns_answer *answer_from_ub(dns_run *run, slot *s, int err, struct ub_result *r)
+{
+	dns_answer *a;
+	if (err != 0 || r == NULL)
+		return answer_new(run, s->name, s->qtype, DNS_TEMPERROR, ub_strerror(err));
+	a = answer_new(run, s->name, s->qtype, DNS_TEMPERROR, NULL);
+	a->rcode = r->rcode;
+	if (r->secure)
+		a->sec = DNS_SECURE;
+	if (r->bogus) {
+		/* A validating resolver answers SERVFAIL for bogus data. */
+		a->sec = DNS_BOGUS;
+		a->why_bogus = dns_run_strdup(run, r->why_bogus ? r->why_bogus : "validation failure");
+		return a;
+	}
+	if (r->canonname) {
+		char cn[DNS_TEXT_MAX + 2];
+		if (dns_name_normalize(r->canonname, cn, sizeof cn, NULL, 0) == 0 &&
+		    strcmp(cn, s->name) != 0)
+			a->canonname = dns_run_strdup(run, cn);
+	}
+	if (r->nxdomain || r->rcode == 3) {
+		a->outcome = DNS_NXDOMAIN;
+		return a;
+	}
+	if (r->rcode != 0)
+		return a;   /* SERVFAIL, REFUSED, ...: temperror */
+	if (!r->havedata || r->data == NULL) {
+		a->outcome = DNS_NODATA;
+		return a;
+	}
+	size_t n = 0;
+	while (r->data[n] != NULL)
+		n++;
+	dns_rr *rr = dns_run_alloc(run, n * sizeof *rr);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *d = dns_run_alloc(run, (size_t)r->len[i] + 1);
+		memcpy(d, r->data[i], (size_t)r->len[i]);
+		rr[i].rdata = d;
+		rr[i].rdlen = (size_t)r->len[i];
+		decode_rr(run, s->qtype, &rr[i]);
+	}
+	a->rr = rr;
+	a->n = n;
+	a->outcome = DNS_ANSWER;
+	return a;
+}
+
+/* ---------- table backend ---------- */
+
+static int table_parse_line(dns_resolver *res, char *line, size_t lineno, char *err, size_t errlen)
+{
+	char *p = line, *name, *type;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == '#' || *p == ';')
+		return 0;
+	name = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	type = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	size_t plen = strlen(p);
+	while (plen && isspace((unsigned char)p[plen - 1]))
+		p[--plen] = '\0';
+
+	trec r = { 0 };
+	char nm[DNS_TEXT_MAX + 2];
+	/* Test data holds names that are not host names (RFC 7208 suite). */
+	size_t nl = strlen(name);
+	if (nl > 0 && name[nl - 1] == '.')
+		name[--nl] = '\0';
+	if (nl == 0 || nl > DNS_TEXT_MAX) {
+		seterr(err, errlen, "table line %zu: bad name", lineno);
+		return -1;
+	}
+	for (size_t i = 0; i <= nl; i++)
+		nm[i] = (char)tolower((unsigned char)name[i]);
+	r.name = xstrndup(nm, nl);
+	if (strcasecmp(type, "TIMEOUT") == 0) {
+		r.type = 0;
+	} else if (strcasecmp(type, "DNSSEC") == 0) {
+		r.type = -1;
+		if (strncmp(p, "secure", 6) == 0)
+			r.sec = DNS_SECURE;
+		else if (strncmp(p, "bogus", 5) == 0) {
+			r.sec = DNS_BOGUS;
+			r.why = xstrndup(p, plen);
+		} else
+			r.sec = DNS_INSECURE;
+	} else {
+		r.type = type_parse(type);
+		if (r.type < 0) {
+			seterr(err, errlen, "table line %zu: unknown type %s", lineno, type);
+			free(r.name);
+			return -1;
+		}
+		if (r.type == DNS_T_TXT) {
+			/* One or more "quoted" strings, concatenated; \" and \\ escapes. */
+			char *t = xcalloc(plen + 1, 1);
+			size_t o = 0;
+			const char *q = p;
+			int any = 0;
+			while (*q) {
+				if (*q == '"') {
+					any = 1;
+					q++;
+					while (*q && *q != '"') {
+						if (*q == '\\' && q[1])
+							q++;
+						t[o++] = *q++;
+					}
+					if (*q == '"')
+						q++;
+				} else
+					q++;
+			}
+			if (!any) {
+				memcpy(t, p, plen);
+				o = plen;
+			}
+			r.text = t;
+			r.textlen = o;
+		} else if (r.type == DNS_T_MX) {
+			char *end;
+			unsigned long pref = strtoul(p, &end, 10);
+			while (isspace((unsigned char)*end))
+				end++;
+			size_t tl = strlen(end);
+			if (tl && end[tl - 1] == '.')
+				tl--;
+			r.pref = (unsigned)pref;
+			r.text = xstrndup(end, tl);
+			for (char *c = r.text; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			r.textlen = tl;
+		} else {
+			if (plen && p[plen - 1] == '.' && (r.type == DNS_T_NS ||
+			    r.type == DNS_T_PTR || r.type == DNS_T_CNAME))
+				plen--;
+			r.text = xstrndup(p, plen);
+			if (r.type == DNS_T_NS || r.type == DNS_T_PTR || r.type == DNS_T_CNAME)
+				for (char *c = r.text; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+			r.textlen = plen;
+		}
+	}
+	res->tab = realloc(res->tab, (res->ntab + 1) * sizeof *res->tab);
+	if (res->tab == NULL)
+		abort();
+	res->tab[res->ntab++] = r;
+	return 0;
+}
+
+static int table_load(dns_resolver *res, const char *file, char *err, size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	char line[8192];
+	size_t lineno = 0;
+	if (f == NULL) {
+		seterr(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (table_parse_line(res, line, lineno, err, errlen) < 0) {
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static dns_answer *table_answer(dns_run *run, const char *qname, int qtype)
+{
+	dns_resolver *res = run->res;
+	const char *name = qname;
+	const char *canon = NULL;
+	dns_sec sec = DNS_INSECURE;
+	const char *why = NULL;
+
+	for (int hop = 0; hop <= TABLE_CNAME_MAX; hop++) {
+		int exists = 0, timeout = 0;
+		const trec *cname = NULL;
+		size_t n = 0, nl = strlen(name);
+		for (size_t i = 0; i < res->ntab; i++) {
+			const trec *t = &res->tab[i];
+			size_t tl = strlen(t->name);
+			if (tl > nl && t->name[tl - nl - 1] == '.' &&
+			    strcmp(t->name + tl - nl, name) == 0)
+				exists = 1;   /* empty non-terminal */
+			if (strcmp(t->name, name) != 0)
+				continue;
+			exists = 1;
+			if (t->type == 0)
+				timeout = 1;
+			else if (t->type == -1) {
+				sec = t->sec;
+				why = t->why;
+			} else if (t->type == qtype)
+				n++;
+			else if (t->type == DNS_T_CNAME)
+				cname = t;
+		}
+		dns_answer *a;
+		if (timeout || sec == DNS_BOGUS) {
+			a = answer_new(run, qname, qtype, DNS_TEMPERROR, timeout ? "timeout" : why);
+			a->sec = sec;
+			return a;
+		}
+		if (n == 0 && cname != NULL && qtype != DNS_T_CNAME) {
+			canon = cname->text;
+			name = cname->text;
+			continue;
+		}
+		a = answer_new(run, qname, qtype, DNS_NODATA, NULL);
+		a->sec = sec;
+		a->rcode = exists ? 0 : 3;
+		if (canon)
+			a->canonname = dns_run_strdup(run, canon);
+		if (!exists) {
+			a->outcome = DNS_NXDOMAIN;
+			return a;
+		}
+		if (n == 0)
+			return a;
+		dns_rr *rr = dns_run_alloc(run, n * sizeof *rr);
+		size_t k = 0;
+		for (size_t i = 0; i < res->ntab; i++) {
+			const trec *t = &res->tab[i];
+			if (t->type != qtype || strcmp(t->name, name) != 0)
+				continue;
+			char *txt = dns_run_alloc(run, t->textlen + 1);
+			memcpy(txt, t->text, t->textlen);
+			rr[k].text = txt;
+			rr[k].textlen = t->textlen;
+			rr[k].pref = t->pref;
+			if (qtype == DNS_T_A || qtype == DNS_T_AAAA) {
+				unsigned char *b = dns_run_alloc(run, 16);
+				int af = qtype == DNS_T_A ? AF_INET : AF_INET6;
+				if (inet_pton(af, txt, b) == 1) {
+					rr[k].rdata = b;
+					rr[k].rdlen = qtype == DNS_T_A ? 4 : 16;
+				}
+			}
+			k++;
+		}
+		a->rr = rr;
+		a->n = n;
+		a->outcome = DNS_ANSWER;
+		return a;
+	}
+	return answer_new(run, qname, qtype, DNS_TEMPERROR, "CNAME chain too long");
+}
+
+/* ---------- the resolver ---------- */
+
+/* unbound's built-in local zones answer these without asking anybody; with a
+ * forwarder the forwarder must decide (private reverse zones, test names). */
+static const char *const default_local_zones[] = {
+	"test.", "invalid.", "home.arpa.", "10.in-addr.arpa.", "16.172.in-addr.arpa.",
+	"17.172.in-addr.arpa.", "18.172.in-addr.arpa.", "19.172.in-addr.arpa.",
+	"20.172.in-addr.arpa.", "21.172.in-addr.arpa.", "22.172.in-addr.arpa.",
+	"23.172.in-addr.arpa.", "24.172.in-addr.arpa.", "25.172.in-addr.arpa.",
+	"26.172.in-addr.arpa.", "27.172.in-addr.arpa.", "28.172.in-addr.arpa.",
+	"29.172.in-addr.arpa.", "30.172.in-addr.arpa.", "31.172.in-addr.arpa.",
+	"168.192.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.", "d.f.ip6.arpa.",
+	"8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.", "b.e.f.ip6.arpa.",
+	"8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
+static void *poller_main(void *arg)
+{
+	dns_resolver *res = arg;
+	struct pollfd pf[2];
+	pf[0].fd = ub_fd(res->ub);
+	pf[0].events = POLLIN;
+	pf[1].fd = res->wake[0];
+	pf[1].events = POLLIN;
+	for (;;) {
+		int r = poll(pf, 2, 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents & POLLIN)
+			break;
+		if (r > 0 && (pf[0].revents & POLLIN))
+			ub_process(res->ub);
+	}
+	return NULL;
+}
+
+dns_resolver *dns_resolver_new(const dns_options *opt, char *err, size_t errlen)
+{
+	dns_resolver *res = xcalloc(1, sizeof *res);
+	int r;
+	pthread_mutex_init(&res->lock, NULL);
+	res->wake[0] = res->wake[1] = -1;
+
+	if (opt && opt->table_file) {
+		res->is_table = 1;
+		if (table_load(res, opt->table_file, err, errlen) < 0) {
+			dns_resolver_free(res);
+			return NULL;
+		}
+		return res;
+	}
+	res->ub = ub_ctx_create();
+	if (res->ub == NULL) {
+		seterr(err, errlen, "cannot create the libunbound context");
+		dns_resolver_free(res);
+		return NULL;
+	}
+	if ((r = ub_ctx_async(res->ub, 1)) != 0) {
+		seterr(err, errlen, "libunbound async: %s", ub_strerror(r));
+		dns_resolver_free(res);
+		return NULL;
+	}
+	/* An unreachable server otherwise costs up to 120 s of backoff. */
+	ub_ctx_set_option(res->ub, "infra-cache-max-rtt:", "3000");
+	/* Keep answers' DNSSEC reason text (why_bogus). */
+	ub_ctx_set_option(res->ub, "val-log-level:", "2");
+	for (size_t i = 0; opt && i < opt->n_forwarders; i++) {
+		if ((r = ub_ctx_set_fwd(res->ub, opt->forwarders[i])) != 0) {
+			seterr(err, errlen, "resolver %s: %s", opt->forwarders[i], ub_strerror(r));
+			dns_resolver_free(res);
+			return NULL;
+		}
+	}
+	if (opt && opt->n_forwarders > 0) {
+		for (size_t i = 0; i < sizeof default_local_zones / sizeof default_local_zones[0]; i++) {
+			char v[128];
+			snprintf(v, sizeof v, "%s transparent", default_local_zones[i]);
+			ub_ctx_set_option(res->ub, "local-zone:", v);
+		}
+	}
+	const char *ta = opt && opt->trust_anchor_file ? opt->trust_anchor_file : ROOT_ANCHOR;
+	if (access(ta, R_OK) != 0) {
+		seterr(err, errlen, "trust anchor %s: %s", ta, strerror(errno));
+		dns_resolver_free(res);
+		return NULL;
+	}
+	if ((r = ub_ctx_add_ta_file(res->ub, ta)) != 0) {
+		seterr(err, errlen, "trust anchor %s: %s", ta, ub_strerror(r));
+		dns_resolver_free(res);
+		return NULL;
+	}
+	if (pipe(res->wake) != 0) {
+		seterr(err, errlen, "pipe: %s", strerror(errno));
+		dns_resolver_free(res);
+		return NULL;
+	}
+	return res;
+}
+
+void dns_resolver_free(dns_resolver *res)
+{
+	if (res == NULL)
+		return;
+	if (res->poller_up) {
+		char c = 'q';
+		if (write(res->wake[1], &c, 1) != 1) { /* poller then leaves on its 1 s tick */ }
+		pthread_join(res->poller, NULL);
+	}
+	if (res->ub)
+		ub_ctx_delete(res->ub);
+	for (int i = 0; i < 2; i++)
+		if (res->wake[i] >= 0)
+			close(res->wake[i]);
+	for (size_t i = 0; i < res->ntab; i++) {
+		free(res->tab[i].name);
+		free(res->tab[i].text);
+		free(res->tab[i].why);
+	}
+	free(res->tab);
+	pthread_mutex_destroy(&res->lock);
+	free(res);
+}
+
+/* ---------- runs ---------- */
+
+dns_run *dns_run_new(dns_resolver *res, double timeout)
+{
+	dns_run *run = xcalloc(1, sizeof *run);
+	pthread_condattr_t ca;
+	run->res = res;
+	run->rtail = &run->ready;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&run->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	clock_gettime(CLOCK_MONOTONIC, &run->deadline);
+	if (timeout < 0.001)
+		timeout = 0.001;
+	long sec = (long)timeout;
+	long ns = (long)((timeout - (double)sec) * 1e9);
+	run->deadline.tv_sec += sec;
+	run->deadline.tv_nsec += ns;
+	if (run->deadline.tv_nsec >= 1000000000L) {
+		run->deadline.tv_sec++;
+		run->deadline.tv_nsec -= 1000000000L;
+	}
+	return run;
+}
+
+/* Called with res->lock held. */
+static void ready_push(dns_run *run, slot *s)
+{
+	if (s->queued)
+		return;
+	s->queued = 1;
+	s->rnext = NULL;
+	*run->rtail = s;
+	run->rtail = &s->rnext;
+}
+
+static void ub_done(void *arg, int err, struct ub_result *result)
+{
+	ticket *tk = arg;
+	dns_run *run = tk->run;
+	dns_resolver *res = run ? run->res : NULL;
+	if (res == NULL) {   /* cannot happen: run is set before submit */
+		ub_resolve_free(result);
+		return;
+	}
+	pthread_mutex_lock(&res->lock);
+	if (tk->slot == NULL) {   /* the run gave up on it (deadline, free) */
+		pthread_mutex_unlock(&res->lock);
+		ub_resolve_free(result);
+		free(tk);
+		return;
+	}
+	tk->err = err;
+	tk->res = result;
+	run->pending--;
+	ready_push(run, tk->slot);
+	pthread_cond_signal(&run->cond);
+	pthread_mutex_unlock(&res->lock);
+}
+
+/* Called with res->lock held.  Detaches every outstanding ticket. */
+static void cancel_all(dns_run *run)
+{
+	for (slot *s = run->slots; s; s = s->next) {
+		ticket *tk = s->tk;
+		if (tk == NULL || tk->res != NULL || tk->err != 0 || s->ans != NULL)
+			continue;
+		if (s->queued)
+			continue;
+		if (ub_cancel(run->res->ub, tk->id) == 0)
+			free(tk);
+		else
+			tk->slot = NULL;   /* its callback frees it */
+		s->tk = NULL;
+		run->pending--;
+		ready_push(run, s);
+	}
+}
+
+void dns_run_free(dns_run *run)
+{
+	if (run == NULL)
+		return;
+	dns_resolver *res = run->res;
+	pthread_mutex_lock(&res->lock);
+	cancel_all(run);
+	pthread_mutex_unlock(&res->lock);
+	for (slot *s = run->slots, *n; s; s = n) {
+		n = s->next;
+		if (s->tk) {
+			if (s->tk->res)
+				ub_resolve_free(s->tk->res);
+			free(s->tk);
+		}
+		for (waiter *w = s->waiters, *wn; w; w = wn) {
+			wn = w->next;
+			free(w);
+		}
+		free(s->name);
+		free(s);
+	}
+	for (block *b = run->arena, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	pthread_cond_destroy(&run->cond);
+	free(run);
+}
+
+static int past_deadline(dns_run *run)
+{
+	struct timespec now;
+	if (run->expired)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > run->deadline.tv_sec ||
+	    (now.tv_sec == run->deadline.tv_sec && now.tv_nsec >= run->deadline.tv_nsec))
+		run->expired = 1;
+	return run->expired;
+}
+
+static void start_poller(dns_resolver *res)
+{
+	if (res->poller_up)
+		return;
+	if (pthread_create(&res->poller, NULL, poller_main, res) == 0)
+		res->poller_up = 1;
+}
+
+void dns_submit(dns_run *run, const char *name, int qtype, dns_cb *cb, void *arg)
+{
+	dns_resolver *res = run->res;
+	char nm[DNS_TEXT_MAX + 2];
+	size_t nl = strlen(name);
+	waiter *w = xcalloc(1, sizeof *w);
+	slot *s;
+
+	w->cb = cb;
+	w->arg = arg;
+	/* Lookup names need not be host names (SPF macros, _dmarc, ...), but
+	 * they must fit the wire limits. */
+	if (nl > 0 && name[nl - 1] == '.')
+		nl--;
+	int bad = nl == 0 || nl > DNS_TEXT_MAX;
+	for (size_t i = 0, lab = 0; !bad && i < nl; i++) {
+		if (name[i] == '.') {
+			bad = lab == 0;
+			lab = 0;
+		} else if (++lab > DNS_LABEL_MAX || (unsigned char)name[i] <= ' ' ||
+		    name[i] == '\\' || (unsigned char)name[i] >= 127)
+			bad = 1;
+		nm[i] = (char)tolower((unsigned char)name[i]);
+	}
+	if (bad)
+		snprintf(nm, sizeof nm, "%s", "invalid.name");
+	else
+		nm[nl] = '\0';
+
+	pthread_mutex_lock(&res->lock);
+	for (s = run->slots; s; s = s->next)
+		if (!bad && s->qtype == qtype && strcmp(s->name, nm) == 0)
+			break;
+	if (s != NULL) {
+		*s->wtail = w;
+		s->wtail = &w->next;
+		if (s->ans != NULL) {
+			/* Already delivered: deliver again to the newcomer. */
+			s->queued = 0;
+			ready_push(run, s);
+		}
+		pthread_mutex_unlock(&res->lock);
+		return;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->name = xstrndup(nm, strlen(nm));
+	s->qtype = qtype;
+	s->waiters = w;
+	s->wtail = &w->next;
+	s->next = run->slots;
+	run->slots = s;
+	if (bad) {
+		pthread_mutex_unlock(&res->lock);
+		s->ans = answer_new(run, name[0] ? "invalid.name" : "", qtype, DNS_NXDOMAIN, NULL);
+		s->ans->why_bogus = NULL;
+		pthread_mutex_lock(&res->lock);
+		ready_push(run, s);
+	} else if (res->is_table || past_deadline(run)) {
+		ready_push(run, s);
+	} else {
+		ticket *tk = xcalloc(1, sizeof *tk);
+		tk->slot = s;
+		tk->run = run;
+		s->tk = tk;
+		run->nsent++;
+		start_poller(res);
+		int r = ub_resolve_async(res->ub, s->name, qtype, 1, tk, ub_done, &tk->id);
+		if (r != 0) {
+			tk->err = r ? r : -1;
+			ready_push(run, s);
+		} else
+			run->pending++;
+	}
+	if (res->is_table)
+		run->nsent++;
+	pthread_mutex_unlock(&res->lock);
+}
+
+/* Delivers one ready slot; called without the lock. */
+static void deliver(dns_run *run, slot *s)
+{
+	dns_resolver *res = run->res;
+	if (s->ans == NULL) {
+		if (res->is_table)
+			s->ans = table_answer(run, s->name, s->qtype);
+		else if (s->tk == NULL)
+			s->ans = answer_new(run, s->name, s->qtype, DNS_TEMPERROR, "deadline");
+		else {
+			s->ans = answer_from_ub(run, s, s->tk->err, s->tk->res);
+			if (s->tk->res)
+				ub_resolve_free(s->tk->res);
+			free(s->tk);
+			s->tk = NULL;
+		}
+	}
+	/* Take the waiters: callbacks may add new ones to this slot. */
+	pthread_mutex_lock(&res->lock);
+	waiter *w = s->waiters;
+	s->waiters = NULL;
+	s->wtail = &s->waiters;
+	pthread_mutex_unlock(&res->lock);
+	while (w) {
+		waiter *n = w->next;
+		w->cb(run, s->ans, w->arg);
+		free(w);
+		w = n;
+	}
+}
+
+static void run_wait_for(dns_run *run, const int *flag)
+{
+	dns_resolver *res = run->res;
+	pthread_mutex_lock(&res->lock);
+	for (;;) {
+		if (flag && *flag)
+			break;
+		if (run->ready) {
+			slot *s = run->ready;
+			run->ready = s->rnext;
+			if (run->ready == NULL)
+				run->rtail = &run->ready;
+			s->queued = 0;
+			pthread_mutex_unlock(&res->lock);
+			deliver(run, s);
+			pthread_mutex_lock(&res->lock);
+			continue;
+		}
+		if (run->pending == 0)
+			break;
+		if (past_deadline(run)) {
+			cancel_all(run);
+			continue;
+		}
+		int r = pthread_cond_timedwait(&run->cond, &res->lock, &run->deadline);
+		if (r == ETIMEDOUT)
+			run->expired = 1;
+	}
+	pthread_mutex_unlock(&res->lock);
+}
+
+void dns_run_wait(dns_run *run)
+{
+	run_wait_for(run, NULL);
+}
+
+size_t dns_run_queries(const dns_run *run)
+{
+	return run->nsent;
+}
+
+typedef struct { const dns_answer *ans; int done; } sync_box;
+
+static void sync_cb(dns_run *run, const dns_answer *ans, void *arg)
+{
+	(void)run;
+	sync_box *b = arg;
+	b->ans = ans;
+	b->done = 1;
+}
+
+const dns_answer *dns_lookup(dns_run *run, const char *name, int qtype)
+{
+	sync_box b = { NULL, 0 };
+	dns_submit(run, name, qtype, sync_cb, &b);
+	run_wait_for(run, &b.done);
+	return b.ans;
+}
