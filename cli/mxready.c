@@ -14,7 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "dns.h"
+#include "helo.h"
+#include "iprev.h"
 #include "ready.h"
 #include "result.h"
 
@@ -32,6 +35,8 @@ static void usage(FILE *f)
 	    "  --trust-anchor FILE    DS/DNSKEY records replacing the root trust anchor\n"
 	    "  --timeout SECONDS      deadline of the whole check (default 10)\n"
 	    "  --dns-table FILE       answer from a table file instead of DNS (testing)\n"
+	    "  --client-ip IP         add iprev (and SPF with --mail-from) for this client\n"
+	    "  --helo NAME            add the HELO check (needs --client-ip)\n"
 	    "exit: 0 no fail, 1 some check failed, 2 usage error, 75 DNS failure\n");
 }
 
@@ -124,6 +129,9 @@ static void print_evidence(FILE *f, json_object *data)
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		const char *k = json_object_iter_peek_name(&it);
 		json_object *v = json_object_iter_peek_value(&it);
+		if (strcmp(k, "status") == 0 || strcmp(k, "summary") == 0 ||
+		    strcmp(k, "hint") == 0 || strcmp(k, "reason") == 0)
+			continue;
 		if (strcmp(k, "hosts") == 0) {
 			print_hosts(f, v);
 			continue;
@@ -141,7 +149,39 @@ static void print_evidence(FILE *f, json_object *data)
 	}
 }
 
-static void print_human(FILE *f, const ready_report *rep, double secs)
+/* Per-connection checks added by --client-ip/--helo/--mail-from/--message. */
+enum { X_IPREV, X_HELO, X_COUNT };
+static const char *const x_ids[X_COUNT] = { "iprev", "helo" };
+typedef struct extras {
+	ready_item item[X_COUNT];
+	int used[X_COUNT];
+} extras;
+
+static chk_status auth_to_chk(auth_result r)
+{
+	switch (r) {
+	case AUTH_PASS: return CHK_PASS;
+	case AUTH_SOFTFAIL: case AUTH_NEUTRAL: return CHK_WARN;
+	case AUTH_TEMPERROR: return CHK_TEMPERROR;
+	default: return CHK_FAIL;
+	}
+}
+
+static void print_item(FILE *f, const char *id, const ready_item *it, int color)
+{
+	fprintf(f, "  %s %-13s ", mark(it->status, color), id);
+	put_safe(f, it->summary);
+	fputc('\n', f);
+	if (it->data)
+		print_evidence(f, it->data);
+	if (it->hint[0] && it->status != CHK_PASS) {
+		fprintf(f, "         fix: ");
+		put_safe(f, it->hint);
+		fputc('\n', f);
+	}
+}
+
+static void print_human(FILE *f, const ready_report *rep, const extras *x, double secs)
 {
 	int color = isatty(fileno(f)) && getenv("NO_COLOR") == NULL;
 	size_t cnt[5] = { 0 };
@@ -149,18 +189,14 @@ static void print_human(FILE *f, const ready_report *rep, double secs)
 	put_safe(f, rep->domain);
 	fputc('\n', f);
 	for (int i = 0; i < READY_COUNT; i++) {
-		const ready_item *it = &rep->item[i];
-		cnt[it->status]++;
-		fprintf(f, "  %s %-13s ", mark(it->status, color), ready_id_str((ready_id)i));
-		put_safe(f, it->summary);
-		fputc('\n', f);
-		if (it->data)
-			print_evidence(f, it->data);
-		if (it->hint[0] && it->status != CHK_PASS) {
-			fprintf(f, "         fix: ");
-			put_safe(f, it->hint);
-			fputc('\n', f);
-		}
+		cnt[rep->item[i].status]++;
+		print_item(f, ready_id_str((ready_id)i), &rep->item[i], color);
+	}
+	for (int i = 0; i < X_COUNT; i++) {
+		if (!x->used[i])
+			continue;
+		cnt[x->item[i].status]++;
+		print_item(f, x_ids[i], &x->item[i], color);
 	}
 	fprintf(f, "verdict: %s (%zu pass, %zu warn, %zu fail, %zu temperror, %zu info) in %.2f s, %zu DNS queries\n",
 	    result_chk_str(rep->verdict), cnt[CHK_PASS], cnt[CHK_WARN], cnt[CHK_FAIL],
@@ -175,12 +211,15 @@ static int cmd_check(int argc, char **argv)
 		{ "trust-anchor", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dns-table", required_argument, NULL, 'T' },
+		{ "client-ip", required_argument, NULL, 'c' },
+		{ "helo", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *fwd[MAX_FORWARDERS];
 	dns_options dopt = { 0 };
 	int json = 0, c;
+	const char *client_ip = NULL, *helo = NULL;
 	double timeout = 10;
 	char *end;
 
@@ -198,6 +237,8 @@ static int cmd_check(int argc, char **argv)
 			break;
 		case 'a': dopt.trust_anchor_file = optarg; break;
 		case 'T': dopt.table_file = optarg; break;
+		case 'c': client_ip = optarg; break;
+		case 'H': helo = optarg; break;
 		case 't':
 			errno = 0;
 			timeout = strtod(optarg, &end);
@@ -226,24 +267,84 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "mxready: '%s' is not a domain name: a single label\n", domain);
 		return EXIT_USAGE;
 	}
+	char ipn[64];
+	if (client_ip && addr_normalize(client_ip, ipn, sizeof ipn) == 0) {
+		fprintf(stderr, "mxready: --client-ip: '");
+		put_safe(stderr, client_ip);
+		fprintf(stderr, "' is not an IPv4 or IPv6 address\n");
+		return EXIT_USAGE;
+	}
+	if (helo && !client_ip) {
+		fprintf(stderr, "mxready: --helo needs --client-ip\n");
+		return EXIT_USAGE;
+	}
 	dns_resolver *res = dns_resolver_new(&dopt, err, sizeof err);
 	if (res == NULL) {
 		fprintf(stderr, "mxready: %s\n", err);
 		return EXIT_USAGE;
 	}
 	double t0 = now();
-	ready_report *rep = ready_check(res, domain, timeout);
+	dns_run *run = dns_run_new(res, timeout);
+	ready_report *rep = ready_start(run, domain);
+	extras x;
+	iprev_verdict iv;
+	helo_verdict hv;
+	memset(&x, 0, sizeof x);
+	if (client_ip)
+		iprev_start(run, client_ip, &iv);
+	if (helo)
+		helo_start(run, helo, client_ip, &hv);
+	dns_run_wait(run);
+	ready_finish(rep);
+	if (client_ip) {
+		ready_item *it = &x.item[X_IPREV];
+		x.used[X_IPREV] = 1;
+		it->data = iprev_json(&iv);
+		ready_set(it, auth_to_chk(iv.result), "iprev %s: %s%s%s", result_auth_str(iv.result),
+		    iv.reason, iv.name[0] ? ", name " : "", iv.name);
+		if (iv.result == AUTH_FAIL || iv.result == AUTH_PERMERROR)
+			ready_hint(it, "Publish a PTR record for %s whose name resolves back to it (many receivers reject mail without one).", iv.ip);
+	}
+	if (helo) {
+		ready_item *it = &x.item[X_HELO];
+		x.used[X_HELO] = 1;
+		it->data = helo_json(&hv);
+		ready_set(it, hv.status, "%s", hv.reason);
+		if (hv.status == CHK_WARN || hv.status == CHK_FAIL)
+			ready_hint(it, "Use the server's fully qualified name in HELO/EHLO, with A/AAAA records pointing at its own address.");
+	}
+	for (int i = 0; i < X_COUNT; i++)
+		if (x.used[i]) {
+			rep->verdict = result_chk_worst(rep->verdict, x.item[i].status);
+			if (rep->verdict == CHK_INFO)
+				rep->verdict = CHK_PASS;
+		}
+	rep->queries = dns_run_queries(run);
 	double secs = now() - t0;
 	if (json) {
-		json_object *o = ready_json(rep);
+		json_object *o = ready_json(rep), *checks;
+		if (json_object_object_get_ex(o, "checks", &checks))
+			for (int i = 0; i < X_COUNT; i++) {
+				if (!x.used[i])
+					continue;
+				json_object *xo = x.item[i].data;
+				json_object_object_add(xo, "status", json_object_new_string(result_chk_str(x.item[i].status)));
+				json_object_object_add(xo, "summary", json_object_new_string(x.item[i].summary));
+				if (x.item[i].hint[0])
+					json_object_object_add(xo, "hint", json_object_new_string(x.item[i].hint));
+				json_object_object_add(checks, x_ids[i], json_object_get(xo));
+			}
 		json_object_object_add(o, "seconds", json_object_new_double(secs));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else
-		print_human(stdout, rep, secs);
+		print_human(stdout, rep, &x, secs);
 	int rc = rep->verdict == CHK_TEMPERROR ? EXIT_TEMPFAIL :
 	    rep->verdict == CHK_FAIL ? EXIT_FAILED : 0;
+	for (int i = 0; i < X_COUNT; i++)
+		json_object_put(x.item[i].data);
 	ready_report_free(rep);
+	dns_run_free(run);
 	dns_resolver_free(res);
 	return rc;
 }

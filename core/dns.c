@@ -287,7 +287,7 @@ static size_t wire_name(const unsigned char *p, size_t len, char *out, size_t ou
 	return 0;
 }
 
-static void decode_rr(dns_run *run, int qtype, dns_rr *rr)
+void dns_decode_rdata(dns_run *run, int qtype, dns_rr *rr)
 {
 	const unsigned char *p = rr->rdata;
 	size_t n = rr->rdlen;
@@ -398,7 +398,7 @@ static dns_answer *answer_from_ub(dns_run *run, slot *s, int err, struct ub_resu
 		memcpy(d, r->data[i], (size_t)r->len[i]);
 		rr[i].rdata = d;
 		rr[i].rdlen = (size_t)r->len[i];
-		decode_rr(run, s->qtype, &rr[i]);
+		dns_decode_rdata(run, s->qtype, &rr[i]);
 	}
 	a->rr = rr;
 	a->n = n;

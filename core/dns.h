@@ -102,6 +102,10 @@ char *dns_run_strdup(dns_run *run, const char *s);
  * the caller's run.  Convenience for code that cannot be asynchronous. */
 const dns_answer *dns_lookup(dns_run *run, const char *name, int qtype);
 
+/* Decodes rr->rdata/rdlen of type qtype into rr->text/textlen/pref (strings
+ * allocated on run).  Malformed rdata leaves rr->text NULL. */
+void dns_decode_rdata(dns_run *run, int qtype, dns_rr *rr);
+
 /* Name helpers. */
 /* Normalises a domain name into out (lower case, no final dot).  Returns 0,
  * or -1 with a message in err if the name is not a valid host name (empty
