@@ -69,13 +69,13 @@ $(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
 	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(CORE_LIBS)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-policyd: $(POLICY_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(GMIME_LIBS) $(CORE_LIBS)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
@@ -94,7 +94,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
           -Icore -Idaemon -I/usr/include/opendkim $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(DAEMON_SRC:%.c=$(FUZZ_BUILD)/%.o) \
-          $(filter-out %/main.o,$(POLICY_SRC:%.c=$(FUZZ_BUILD)/%.o) $(RESP_SRC:%.c=$(FUZZ_BUILD)/%.o))
+          $(filter-out %/main.o,$(MILTER_SRC:%.c=$(FUZZ_BUILD)/%.o) $(POLICY_SRC:%.c=$(FUZZ_BUILD)/%.o) $(RESP_SRC:%.c=$(FUZZ_BUILD)/%.o))
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

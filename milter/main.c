@@ -1,0 +1,488 @@
+/*
+ * mxready-milter: the libmilter glue (Sendmail milter protocol v6 as spoken
+ * by Postfix, see Postfix MILTER_README).  Options, configuration, socket,
+ * daemonising, privilege drop, negotiation (macros via smfi_setsymlist,
+ * SMFIP_HDR_LEADSPC), and applying milter/session.c's verdict.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "session.h"
+#include "../daemon/conf.h"
+#include "../daemon/vlog.h"
+
+#define DEFAULT_CONF "/etc/mxready/mxready.conf"
+#define PROG "mxready-milter"
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 78   /* EX_CONFIG */
+
+static msess_global G;
+
+/* Per connection: the session and whether values carry their leading space. */
+typedef struct conn {
+	msess *s;
+	int leadspc;
+	int nr_hdr, nr_body;
+} conn;
+
+static conn *getconn(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static const char *macro(SMFICTX *ctx, const char *name)
+{
+	return smfi_getsymval(ctx, (char *)name);
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	unsigned long want = SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+	unsigned long steps = SMFIP_HDR_LEADSPC | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
+	    SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NODATA;
+	(void)f2;
+	(void)f3;
+	if ((f0 & need) != need) {
+		vlog_msg(LOG_ERR, "the MTA does not allow adding and changing headers; not filtering");
+		return SMFIS_REJECT;   /* = do not use this filter for the connection */
+	}
+	conn *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	*pf0 = need | (f0 & want);
+	*pf1 = f1 & steps;
+	*pf2 = 0;
+	*pf3 = 0;
+	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	c->s = msess_new(&G);
+	smfi_setpriv(ctx, c);
+	if (f0 & SMFIF_SETSYMLIST) {
+		/* Postfix does not send these by default (libraries.md 5) */
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "j {daemon_name} {client_addr} {client_name} "
+		    "{client_ptr} {client_resolve} {client_port} _");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_type} {auth_authen} {mail_addr}");
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static conn *ensure(SMFICTX *ctx)
+{
+	conn *c = getconn(ctx);
+	if (c == NULL) {   /* MTA without negotiate (old protocol) */
+		c = calloc(1, sizeof *c);
+		if (c == NULL)
+			return NULL;
+		c->s = msess_new(&G);
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	conn *c = ensure(ctx);
+	char addr[INET6_ADDRSTRLEN] = "";
+	const char *a = NULL;
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (sa && sa->sa_family == AF_INET &&
+	    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof addr))
+		a = addr;
+	else if (sa && sa->sa_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof addr))
+		a = addr;
+	if (a == NULL)
+		a = macro(ctx, "{client_addr}");
+	msess_connect(c->s, hostname, a, macro(ctx, "{client_name}"),
+	    macro(ctx, "{client_ptr}"), macro(ctx, "{client_resolve}"));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	conn *c = ensure(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msess_helo(c->s, helo);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	conn *c = ensure(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msess_mail(c->s, argv ? argv[0] : NULL, macro(ctx, "{auth_authen}"));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	conn *c = ensure(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msess_header(c->s, name, value);
+	return c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	conn *c = ensure(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msess_eoh(c->s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+	conn *c = ensure(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msess_body(c->s, buf, len);
+	return c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* Header values are sent with their leading space only after
+ * SMFIP_HDR_LEADSPC was negotiated. */
+static char *hv(conn *c, const char *v)
+{
+	return (char *)(c->leadspc ? v : v + (*v == ' '));
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	conn *c = ensure(ctx);
+	sfsistat rc = SMFIS_CONTINUE;
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	const msess_result *r = msess_eom(c->s, macro(ctx, "i"));
+	switch (r->action) {
+	case CONF_ACT_REJECT:
+	case CONF_ACT_TEMPFAIL:
+		if (smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode, (char *)r->text) != MI_SUCCESS)
+			vlog_msg(LOG_WARNING, "smfi_setreply failed");
+		rc = r->action == CONF_ACT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		break;
+	default:
+		/* forged fields with our authserv-id: the last occurrence first */
+		for (size_t i = 0; i < r->n_del_ar; i++)
+			smfi_chgheader(ctx, MSESS_AR_NAME, (int)r->del_ar[i], NULL);
+		for (size_t i = 0; i < r->n_del_report; i++)
+			smfi_chgheader(ctx, MSESS_REPORT_NAME, (int)r->del_report[i], NULL);
+		if (r->report_value)
+			smfi_insheader(ctx, 0, MSESS_REPORT_NAME, hv(c, r->report_value));
+		smfi_insheader(ctx, 0, MSESS_AR_NAME, hv(c, r->ar_value));
+		if (r->action == CONF_ACT_QUARANTINE &&
+		    smfi_quarantine(ctx, (char *)r->quarantine_reason) != MI_SUCCESS)
+			vlog_msg(LOG_WARNING, "smfi_quarantine failed (not negotiated?)");
+		break;
+	}
+	msess_end(c->s);
+	return rc;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	conn *c = getconn(ctx);
+	if (c)
+		msess_end(c->s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	conn *c = getconn(ctx);
+	if (c) {
+		msess_free(c->s);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = PROG,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_header = cb_header,
+	.xxfi_eoh = cb_eoh,
+	.xxfi_body = cb_body,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [-fntR] [-c FILE] [-o NAME=VALUE]... [-l LOG]\n"
+	    "  -c FILE        configuration file (default " DEFAULT_CONF ")\n"
+	    "  -o NAME=VALUE  override one setting (repeatable)\n"
+	    "  -f             stay in the foreground\n"
+	    "  -l LOG         log to LOG: \"stderr\", a file, or \"syslog\"\n"
+	    "  -t             check the configuration and exit\n"
+	    "  -n             print the effective configuration and exit\n"
+	    "  -R             allow running as root when no user is set\n"
+	    "see mxready-milter(8), mxready.conf(5)\n");
+}
+
+/* Drops root to cf->user after the socket is open. */
+static int drop_privileges(const conf *cf, const char *sockpath, int allow_root, char *err, size_t errlen)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (cf->user[0] == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "refusing to run as root: set 'user' or pass -R");
+		return -1;
+	}
+	struct passwd *pw = getpwnam(cf->user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "user '%s' does not exist", cf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "user '%s' is root: pass -R to allow it", cf->user);
+		return -1;
+	}
+	if (sockpath && chown(sockpath, pw->pw_uid, pw->pw_gid) != 0) {
+		snprintf(err, errlen, "chown %s: %s", sockpath, strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		snprintf(err, errlen, "cannot become user '%s': %s", cf->user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		snprintf(err, errlen, "could regain root after dropping privileges");
+		return -1;
+	}
+	return 0;
+}
+
+/* Forks; the parent waits until the child reports start-up on a pipe and
+ * exits with 0 (ready) or 1.  Returns the write end in the child. */
+static int daemonize(void)
+{
+	int p[2];
+	char ok;
+	if (pipe(p) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &ok, 1);
+		_exit(n == 1 && ok == 'y' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") != 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return p[1];
+}
+
+static int write_pidfile(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONF;
+	int explicit_conf = 0, foreground = 0, check = 0, print = 0, allow_root = 0, ch;
+	char err[1024];
+	conf *cf = conf_new();
+	/* overrides are applied after the file, in order */
+	char **over = calloc((size_t)argc + 1, sizeof *over);
+	size_t n_over = 0;
+	int rc = 1, ready_fd = -1;
+
+	if (over == NULL)
+		return 1;
+	while ((ch = getopt(argc, argv, "c:o:fl:tnRhV")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; explicit_conf = 1; break;
+		case 'o': over[n_over++] = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'l': over[n_over++] = strcmp(optarg, "syslog") == 0 ? "log_file=" :
+		    strcmp(optarg, "stderr") == 0 ? "log_file=stderr" : NULL;
+			if (over[n_over - 1] == NULL) {
+				static char buf[CONF_STR_MAX + 16];
+				snprintf(buf, sizeof buf, "log_file=%s", optarg);
+				over[n_over - 1] = buf;
+			}
+			break;
+		case 't': check = 1; break;
+		case 'n': print = 1; break;
+		case 'R': allow_root = 1; break;
+		case 'V': puts(PROG " 0.1"); free(over); conf_free(cf); return 0;
+		case 'h': usage(stdout); free(over); conf_free(cf); return 0;
+		default: usage(stderr); free(over); conf_free(cf); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		free(over);
+		conf_free(cf);
+		return EXIT_USAGE;
+	}
+	if ((explicit_conf || access(path, F_OK) == 0) && conf_load(cf, path, err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		free(over);
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	for (size_t i = 0; i < n_over; i++) {
+		char name[64], *eq = strchr(over[i], '=');
+		if (eq == NULL || (size_t)(eq - over[i]) >= sizeof name) {
+			fprintf(stderr, PROG ": -o %s: expected NAME=VALUE\n", over[i]);
+			free(over);
+			conf_free(cf);
+			return EXIT_USAGE;
+		}
+		memcpy(name, over[i], (size_t)(eq - over[i]));
+		name[eq - over[i]] = 0;
+		if (conf_set(cf, name, eq + 1, err, sizeof err) < 0) {
+			fprintf(stderr, PROG ": -o: %s\n", err);
+			free(over);
+			conf_free(cf);
+			return EXIT_CONFIG;
+		}
+	}
+	free(over);
+	if (cf->milter_socket[0] == 0) {
+		fprintf(stderr, PROG ": milter_socket is not set\n");
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	if (print)
+		conf_print(cf, stdout);
+	if (check || print) {
+		if (check)
+			fprintf(stderr, PROG ": configuration %s OK\n", explicit_conf || access(path, F_OK) == 0 ? path : "(defaults)");
+		conf_free(cf);
+		return 0;
+	}
+	if (geteuid() == 0 && cf->user[0] == 0 && !allow_root) {
+		fprintf(stderr, PROG ": refusing to run as root: set 'user' or pass -R\n");
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	if (vlog_open(PROG, cf, err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+
+	/* the socket, as root */
+	const char *sockpath = NULL;
+	if (strncmp(cf->milter_socket, "unix:", 5) == 0)
+		sockpath = cf->milter_socket + 5;
+	else if (strncmp(cf->milter_socket, "local:", 6) == 0)
+		sockpath = cf->milter_socket + 6;
+	mode_t old = umask(sockpath ? 0117 : 0022);   /* socket 0660 */
+	if (smfi_setconn(cf->milter_socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS) {
+		fprintf(stderr, PROG ": cannot open %s\n", cf->milter_socket);
+		goto out;
+	}
+	umask(old);
+	if (!foreground) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			fprintf(stderr, PROG ": cannot daemonise: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	if (cf->pidfile[0] && write_pidfile(cf->pidfile, err, sizeof err) < 0) {
+		vlog_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (drop_privileges(cf, sockpath, allow_root, err, sizeof err) < 0) {
+		vlog_msg(LOG_ERR, "%s", err);
+		if (foreground)
+			fprintf(stderr, PROG ": %s\n", err);
+		goto out;
+	}
+	/* the resolver only now: libunbound's threads do not survive fork() */
+	const char *fwd[CONF_MAX_RESOLVERS];
+	dns_options dopt;
+	conf_dns_options(cf, &dopt, fwd);
+	G.cf = cf;
+	G.res = dns_resolver_new(&dopt, err, sizeof err);
+	if (G.res == NULL) {
+		vlog_msg(LOG_ERR, "resolver: %s", err);
+		if (foreground)
+			fprintf(stderr, PROG ": resolver: %s\n", err);
+		goto out;
+	}
+	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)", cf->milter_socket, cf->authserv_id);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "y", 1) != 1)
+			vlog_msg(LOG_WARNING, "cannot notify the parent process");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+	vlog_msg(LOG_INFO, "stopped");
+out:
+	if (ready_fd >= 0)
+		close(ready_fd);
+	dns_resolver_free(G.res);
+	G.res = NULL;
+	if (cf->pidfile[0] && rc == 0)
+		unlink(cf->pidfile);
+	if (sockpath && rc == 0)
+		unlink(sockpath);
+	vlog_close();
+	conf_free(cf);
+	return rc;
+}
