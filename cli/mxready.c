@@ -15,11 +15,16 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "authres.h"
+#include "dkimv.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "helo.h"
 #include "iprev.h"
+#include "mailaddr.h"
 #include "ready.h"
 #include "result.h"
+#include "spf.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -36,7 +41,12 @@ static void usage(FILE *f)
 	    "  --timeout SECONDS      deadline of the whole check (default 10)\n"
 	    "  --dns-table FILE       answer from a table file instead of DNS (testing)\n"
 	    "  --client-ip IP         add iprev (and SPF with --mail-from) for this client\n"
-	    "  --helo NAME            add the HELO check (needs --client-ip)\n"
+	    "  --helo NAME            add the HELO check and SPF for HELO (needs --client-ip)\n"
+	    "  --mail-from ADDR       add SPF for this MAIL FROM (needs --client-ip; <> = null sender)\n"
+	    "  --message FILE         add DKIM and DMARC for this RFC 5322 message (- = stdin)\n"
+	    "  --authres ID           print only the Authentication-Results header the milter\n"
+	    "                         would add, with authserv-id ID\n"
+	    "DOMAIN may be left out with --mail-from: the MAIL FROM domain is checked.\n"
 	    "exit: 0 no fail, 1 some check failed, 2 usage error, 75 DNS failure\n");
 }
 
@@ -150,8 +160,8 @@ static void print_evidence(FILE *f, json_object *data)
 }
 
 /* Per-connection checks added by --client-ip/--helo/--mail-from/--message. */
-enum { X_IPREV, X_HELO, X_COUNT };
-static const char *const x_ids[X_COUNT] = { "iprev", "helo" };
+enum { X_IPREV, X_HELO, X_SPF, X_SPF_HELO, X_DKIM, X_DMARC, X_COUNT };
+static const char *const x_ids[X_COUNT] = { "iprev", "helo", "spf", "spf_helo", "dkim", "dmarc" };
 typedef struct extras {
 	ready_item item[X_COUNT];
 	int used[X_COUNT];
@@ -161,7 +171,9 @@ static chk_status auth_to_chk(auth_result r)
 {
 	switch (r) {
 	case AUTH_PASS: return CHK_PASS;
-	case AUTH_SOFTFAIL: case AUTH_NEUTRAL: return CHK_WARN;
+	/* Nothing published (none) or a weak statement is worth a warning;
+	 * only a real failure fails. */
+	case AUTH_NONE: case AUTH_SOFTFAIL: case AUTH_NEUTRAL: return CHK_WARN;
 	case AUTH_TEMPERROR: return CHK_TEMPERROR;
 	default: return CHK_FAIL;
 	}
@@ -203,6 +215,92 @@ static void print_human(FILE *f, const ready_report *rep, const extras *x, doubl
 	    cnt[CHK_TEMPERROR], cnt[CHK_INFO], secs, rep->queries);
 }
 
+/* Reads a whole file (or stdin for "-"), at most MSG_MAX octets. */
+#define MSG_MAX (64u * 1024 * 1024)
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+		if (n == cap) {
+			char *nb = cap >= MSG_MAX ? NULL : realloc(buf, cap * 2 + 1);
+			if (nb == NULL) {
+				free(buf);
+				buf = NULL;
+				errno = EFBIG;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = 0;
+		*len = n;
+	}
+	return buf;
+}
+
+/* Counts the mailboxes of every From field of the header (unfolded); the
+ * first one's domain goes to dom.  DMARC treats anything but 1 as permerror. */
+static int message_from(const char *msg, size_t len, char *dom, size_t domlen)
+{
+	int total = 0;
+	size_t i = 0;
+	dom[0] = 0;
+	while (i < len) {
+		size_t ls = i;
+		while (i < len && msg[i] != '\n')
+			i++;
+		size_t le = i > ls && msg[i - 1] == '\r' ? i - 1 : i;
+		if (i < len)
+			i++;
+		if (le == ls)
+			break;    /* end of header */
+		if (le - ls < 5 || strncasecmp(msg + ls, "from", 4) != 0)
+			continue;
+		size_t c = ls + 4;
+		while (c < le && (msg[c] == ' ' || msg[c] == '\t'))
+			c++;
+		if (c >= le || msg[c] != ':')
+			continue;
+		/* the value with its continuation lines */
+		size_t vs = c + 1, ve = i;
+		while (ve < len && (msg[ve] == ' ' || msg[ve] == '\t')) {
+			while (ve < len && msg[ve] != '\n')
+				ve++;
+			if (ve < len)
+				ve++;
+		}
+		i = ve;
+		mailaddr a;
+		char err[128];
+		int n = mailaddr_parse_from(msg + vs, ve - vs, &a, err, sizeof err);
+		if (n < 0)
+			return -1;
+		if (n >= 1 && total == 0)
+			snprintf(dom, domlen, "%s", a.domain);
+		total += n;
+	}
+	return total;
+}
+
+/* "<what> <result>: <detail>" */
+static void set_auth_item(ready_item *it, auth_result r, json_object *data, const char *what, const char *detail)
+{
+	it->data = data;
+	ready_set(it, auth_to_chk(r), "%s %s%s%s", what, result_auth_str(r), *detail ? ": " : "", detail);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,13 +311,16 @@ static int cmd_check(int argc, char **argv)
 		{ "dns-table", required_argument, NULL, 'T' },
 		{ "client-ip", required_argument, NULL, 'c' },
 		{ "helo", required_argument, NULL, 'H' },
+		{ "mail-from", required_argument, NULL, 'm' },
+		{ "message", required_argument, NULL, 'M' },
+		{ "authres", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *fwd[MAX_FORWARDERS];
 	dns_options dopt = { 0 };
 	int json = 0, c;
-	const char *client_ip = NULL, *helo = NULL;
+	const char *client_ip = NULL, *helo = NULL, *mail_from = NULL, *msg_path = NULL, *authserv = NULL;
 	double timeout = 10;
 	char *end;
 
@@ -239,6 +340,9 @@ static int cmd_check(int argc, char **argv)
 		case 'T': dopt.table_file = optarg; break;
 		case 'c': client_ip = optarg; break;
 		case 'H': helo = optarg; break;
+		case 'm': mail_from = optarg; break;
+		case 'M': msg_path = optarg; break;
+		case 'A': authserv = optarg; break;
 		case 't':
 			errno = 0;
 			timeout = strtod(optarg, &end);
@@ -251,15 +355,37 @@ static int cmd_check(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	char err[256];
+	mailaddr mf;
+	int mf_kind = 0;     /* 1 address, 0 null sender / not given */
+	memset(&mf, 0, sizeof mf);
+	if (mail_from) {
+		mf_kind = mailaddr_parse_path(mail_from, &mf, err, sizeof err);
+		if (mf_kind < 0) {
+			fprintf(stderr, "mxready: --mail-from: '");
+			put_safe(stderr, mail_from);
+			fprintf(stderr, "' is not an address: %s\n", err);
+			return EXIT_USAGE;
+		}
+		if (!client_ip) {
+			fprintf(stderr, "mxready: --mail-from needs --client-ip (SPF authorises an address)\n");
+			return EXIT_USAGE;
+		}
+	}
+	const char *dom_arg = NULL;
+	if (optind == argc - 1)
+		dom_arg = argv[optind];
+	else if (optind == argc && mf_kind == 1)
+		dom_arg = mf.domain;
+	else {
 		fprintf(stderr, "mxready: check takes exactly one DOMAIN\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	char domain[DNS_TEXT_MAX + 2], err[256];
-	if (dns_name_normalize(argv[optind], domain, sizeof domain, err, sizeof err) < 0) {
+	char domain[DNS_TEXT_MAX + 2];
+	if (dns_name_normalize(dom_arg, domain, sizeof domain, err, sizeof err) < 0) {
 		fprintf(stderr, "mxready: '");
-		put_safe(stderr, argv[optind]);
+		put_safe(stderr, dom_arg);
 		fprintf(stderr, "' is not a domain name: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -278,9 +404,29 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "mxready: --helo needs --client-ip\n");
 		return EXIT_USAGE;
 	}
+	if (authserv && (!*authserv || strpbrk(authserv, " \t\r\n;()\"\\"))) {
+		fprintf(stderr, "mxready: --authres: '");
+		put_safe(stderr, authserv);
+		fprintf(stderr, "' is not a valid authserv-id\n");
+		return EXIT_USAGE;
+	}
+	char *msg = NULL;
+	size_t msglen = 0;
+	if (msg_path && (msg = read_file(msg_path, &msglen)) == NULL) {
+		fprintf(stderr, "mxready: --message: %s: %s\n", msg_path, strerror(errno));
+		return EXIT_USAGE;
+	}
 	dns_resolver *res = dns_resolver_new(&dopt, err, sizeof err);
 	if (res == NULL) {
 		fprintf(stderr, "mxready: %s\n", err);
+		free(msg);
+		return EXIT_USAGE;
+	}
+	dkimv_lib *dkl = NULL;
+	if (msg && (dkl = dkimv_lib_new(err, sizeof err)) == NULL) {
+		fprintf(stderr, "mxready: %s\n", err);
+		dns_resolver_free(res);
+		free(msg);
 		return EXIT_USAGE;
 	}
 	double t0 = now();
@@ -289,13 +435,39 @@ static int cmd_check(int argc, char **argv)
 	extras x;
 	iprev_verdict iv;
 	helo_verdict hv;
+	spf_verdict sv, shv;
+	dkimv_verdict dv;
+	dmarc_verdict mv;
+	char from_dom[DNS_TEXT_MAX + 1] = "";
+	int from_n = 0;
 	memset(&x, 0, sizeof x);
+	memset(&sv, 0, sizeof sv);
+	memset(&shv, 0, sizeof shv);
+	memset(&dv, 0, sizeof dv);
+	memset(&mv, 0, sizeof mv);
 	if (client_ip)
 		iprev_start(run, client_ip, &iv);
-	if (helo)
+	if (helo) {
 		helo_start(run, helo, client_ip, &hv);
+		spf_start(run, SPF_SCOPE_HELO, client_ip, helo, "", &shv);
+	}
+	if (mail_from)
+		spf_start(run, SPF_SCOPE_MAILFROM, client_ip, helo ? helo : "", mf_kind == 1 ? mail_from : "", &sv);
+	if (msg) {
+		from_n = message_from(msg, msglen, from_dom, sizeof from_dom);
+		dmarc_start(run, from_dom, from_n, &mv);
+	}
 	dns_run_wait(run);
 	ready_finish(rep);
+	if (msg) {
+		/* Keys come from the run's answers or, if not prefetched, a lookup
+		 * under the same deadline. */
+		dkimv_verify_buffer(dkl, run, msg, msglen, &dv);
+		/* DMARC's SPF identity is MAIL FROM's domain, HELO's for <>. */
+		auth_result spf_r = mail_from ? sv.result : AUTH_NONE;
+		const char *spf_d = mail_from ? (mf_kind == 1 ? mf.domain : (helo ? helo : "")) : "";
+		dmarc_finish(&mv, spf_r, spf_d, &dv);
+	}
 	if (client_ip) {
 		ready_item *it = &x.item[X_IPREV];
 		x.used[X_IPREV] = 1;
@@ -312,6 +484,27 @@ static int cmd_check(int argc, char **argv)
 		ready_set(it, hv.status, "%s", hv.reason);
 		if (hv.status == CHK_WARN || hv.status == CHK_FAIL)
 			ready_hint(it, "Use the server's fully qualified name in HELO/EHLO, with A/AAAA records pointing at its own address.");
+		x.used[X_SPF_HELO] = 1;
+		set_auth_item(&x.item[X_SPF_HELO], shv.result, spf_json(&shv), "SPF for HELO", shv.reason);
+		if (shv.result != AUTH_PASS && shv.result != AUTH_TEMPERROR)
+			ready_hint(&x.item[X_SPF_HELO], "Publish an SPF record for the HELO name, e.g. \"v=spf1 a -all\" (RFC 7208 2.3).");
+	}
+	if (mail_from) {
+		x.used[X_SPF] = 1;
+		set_auth_item(&x.item[X_SPF], sv.result, spf_json(&sv), "SPF", sv.reason);
+		if (sv.result != AUTH_PASS && sv.result != AUTH_TEMPERROR)
+			ready_hint(&x.item[X_SPF], "Authorise this client in the SPF record of the MAIL FROM domain (ip4:/ip6:/a/mx/include), ending in -all.");
+	}
+	if (msg) {
+		x.used[X_DKIM] = 1;
+		set_auth_item(&x.item[X_DKIM], dv.result, dkimv_json(&dv), "DKIM",
+		    dv.n_seen == 0 ? "the message carries no DKIM-Signature" : dv.n ? dv.sig[0].reason : "");
+		if (dv.result != AUTH_PASS && dv.result != AUTH_TEMPERROR)
+			ready_hint(&x.item[X_DKIM], "Sign outgoing mail with DKIM (RSA >= 2048 bits or Ed25519, SHA-256) and publish the key at selector._domainkey.");
+		x.used[X_DMARC] = 1;
+		set_auth_item(&x.item[X_DMARC], mv.result, dmarc_json(&mv), "DMARC", mv.reason);
+		if (mv.result != AUTH_PASS && mv.result != AUTH_TEMPERROR)
+			ready_hint(&x.item[X_DMARC], "Align SPF (MAIL FROM domain) or DKIM (d=) with the From domain and publish _dmarc with p=quarantine or p=reject.");
 	}
 	for (int i = 0; i < X_COUNT; i++)
 		if (x.used[i]) {
@@ -321,7 +514,19 @@ static int cmd_check(int argc, char **argv)
 		}
 	rep->queries = dns_run_queries(run);
 	double secs = now() - t0;
-	if (json) {
+	if (authserv) {
+		authres_input in = { 0 };
+		in.authserv_id = authserv;
+		in.spf_mailfrom = mail_from ? &sv : NULL;
+		in.spf_helo = helo ? &shv : NULL;
+		in.dkim = msg ? &dv : NULL;
+		in.dmarc = msg ? &mv : NULL;
+		in.iprev = client_ip ? &iv : NULL;
+		char *h = authres_render(&in);
+		if (h)
+			printf("Authentication-Results:%s\n", h);
+		free(h);
+	} else if (json) {
 		json_object *o = ready_json(rep), *checks;
 		if (json_object_object_get_ex(o, "checks", &checks))
 			for (int i = 0; i < X_COUNT; i++) {
@@ -343,9 +548,13 @@ static int cmd_check(int argc, char **argv)
 	    rep->verdict == CHK_FAIL ? EXIT_FAILED : 0;
 	for (int i = 0; i < X_COUNT; i++)
 		json_object_put(x.item[i].data);
+	spf_verdict_clear(&sv);
+	spf_verdict_clear(&shv);
 	ready_report_free(rep);
 	dns_run_free(run);
+	dkimv_lib_free(dkl);
 	dns_resolver_free(res);
+	free(msg);
 	return rc;
 }
 

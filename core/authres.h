@@ -24,8 +24,16 @@ typedef struct authres_input {
 /* The field value (without "Authentication-Results:"), starting with a
  * space, folded with "\n\t" before each method so that lines stay under 78
  * octets where possible.  Values are quoted where RFC 8601 2.2's "value"
- * needs it; reason= is always a quoted-string.  Caller frees. */
+ * needs it; reason= is always a quoted-string.  Only printable ASCII (any
+ * other octet of an input becomes '?'); the only line breaks are the folds.
+ * The authserv-id is written as a token: characters a token cannot hold
+ * become '_' (check configured ids with authres_id_valid()); NULL or ""
+ * renders as "localhost".  Caller frees. */
 char *authres_render(const authres_input *in);
+
+/* 1 if id can be an authserv-id as it is (an RFC 2045 token of at most 253
+ * octets, e.g. a host name), else 0. */
+int authres_id_valid(const char *id);
 
 /* Extracts the authserv-id of a received field value into out (CFWS and
  * comments skipped, quoted-string unquoted).  Returns 0, or -1 if the value

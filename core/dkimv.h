@@ -26,13 +26,24 @@ typedef struct dkimv_sig {
 	char identity[DNS_TEXT_MAX + 66]; /* i=, "" if absent */
 	unsigned key_bits;           /* 0 if unknown */
 	dns_sec key_sec;             /* DNSSEC state of the key record */
+	int key_fetched;             /* the key record was looked up (key_sec
+	                              * means something); 0 for rsa-sha1 and
+	                              * signatures libopendkim rejected first */
 	char reason[128];
 } dkimv_sig;
 
+/* Results (docs/dkim.md): pass; fail = signature or body hash mismatch,
+ * rsa-sha1, RSA key under DKIMV_MIN_BITS, expired; temperror = the key
+ * lookup failed (DNS failure, deadline, DNSSEC bogus); permerror = no key,
+ * revoked or unusable key record; neutral = DKIM-Signature syntax error. */
 typedef struct dkimv_verdict {
-	auth_result result;          /* the best of the signatures; none if unsigned */
+	/* the best of the signatures (pass > temperror > fail > policy >
+	 * neutral > permerror); none if unsigned */
+	auth_result result;
 	size_t n;                    /* signatures evaluated (<= DKIMV_MAX_SIGS) */
-	size_t n_seen;               /* DKIM-Signature fields seen */
+	size_t n_seen;               /* DKIM-Signature fields seen (fields past
+	                              * DKIMV_MAX_SIGS are not given to
+	                              * libopendkim at all) */
 	dkimv_sig sig[DKIMV_MAX_SIGS];
 } dkimv_verdict;
 
@@ -58,5 +69,7 @@ void dkimv_verify_buffer(dkimv_lib *lib, dns_run *run, const char *msg, size_t l
 /* {"result", "signatures": [{"domain","selector","algorithm","result",
  *  "key_bits","key_dnssec","reason"}...]} */
 json_object *dkimv_json(const dkimv_verdict *v);
+/* (also "signatures_seen", and per signature "b" and "identity";
+ * "key_dnssec" is null if the key was not looked up) */
 
 #endif

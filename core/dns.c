@@ -475,6 +475,14 @@ static int table_parse_line(dns_resolver *res, char *line, size_t lineno, char *
 					any = 1;
 					q++;
 					while (*q && *q != '"') {
+						/* \DDD: an octet in decimal (RFC 1035 5.1) */
+						if (*q == '\\' && isdigit((unsigned char)q[1]) &&
+						    isdigit((unsigned char)q[2]) && isdigit((unsigned char)q[3]) &&
+						    (q[1] - '0') * 100 + (q[2] - '0') * 10 + (q[3] - '0') < 256) {
+							t[o++] = (char)((q[1] - '0') * 100 + (q[2] - '0') * 10 + (q[3] - '0'));
+							q += 4;
+							continue;
+						}
 						if (*q == '\\' && q[1])
 							q++;
 						t[o++] = *q++;
@@ -915,8 +923,10 @@ void dns_submit(dns_run *run, const char *name, int qtype, dns_cb *cb, void *arg
 		*s->wtail = w;
 		s->wtail = &w->next;
 		if (s->ans != NULL) {
-			/* Already delivered: deliver again to the newcomer. */
-			s->queued = 0;
+			/* Already delivered: deliver again to the newcomer.  A slot
+			 * still queued keeps its place (re-linking it would cut off
+			 * the slots queued after it); deliver() takes every waiter
+			 * appended by then. */
 			ready_push(run, s);
 		}
 		pthread_mutex_unlock(&res->lock);
