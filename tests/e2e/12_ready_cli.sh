@@ -8,7 +8,7 @@ world_env
 COMMON="--resolver $MXR_RESOLVER --trust-anchor $MXR_TA --timeout 5"
 rep() { printf "%${2}s" "" | tr ' ' "$1"; }   # rep CHAR N
 L63=$(rep a 63)
-N253=$L63.$(rep b 63).$(rep c 63).$(rep d 61)     # 253 octets
+N253=$L63.$(rep b 63).$(rep c 63).$(rep d 55).xtest   # 253 octets, under the world's TLD
 N254=$L63.$(rep b 63).$(rep c 63).$(rep d 62)     # 254 octets
 
 # --- usage and configuration errors: exit 2, a message on stderr
