@@ -128,8 +128,11 @@ install: all
 	  if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(SBINDIR)/$$p; fi; done
 	install -d $(DESTDIR)$(SYSCONFDIR)/mxready
 	for f in conf/*; do [ -f $$f ] && install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/mxready/ || true; done
+	# units name the programs where this install puts them
 	if ls systemd/*.service >/dev/null 2>&1; then install -d $(DESTDIR)$(UNITDIR) && \
-	  install -m 644 systemd/* $(DESTDIR)$(UNITDIR)/; fi
+	  for u in systemd/*; do sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
+	    -e 's|/etc/mxready|$(SYSCONFDIR)/mxready|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done; fi
 	for m in man/*.[0-9]; do [ -f $$m ] || continue; s=$${m##*.}; \
 	  install -d $(DESTDIR)$(MANDIR)/man$$s && install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 

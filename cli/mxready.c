@@ -215,7 +215,8 @@ static void print_human(FILE *f, const ready_report *rep, const extras *x, doubl
 	    cnt[CHK_TEMPERROR], cnt[CHK_INFO], secs, rep->queries);
 }
 
-/* Reads a whole file (or stdin for "-"), at most MSG_MAX octets. */
+/* Reads a whole file (or stdin for "-") of less than MSG_MAX octets;
+ * NULL with errno set on error. */
 #define MSG_MAX (64u * 1024 * 1024)
 static char *read_file(const char *path, size_t *len)
 {
@@ -227,8 +228,15 @@ static char *read_file(const char *path, size_t *len)
 	while (buf) {
 		size_t r = fread(buf + n, 1, cap - n, f);
 		n += r;
-		if (r == 0)
+		if (r == 0) {
+			if (ferror(f)) {
+				int e = errno ? errno : EIO;
+				free(buf);
+				buf = NULL;
+				errno = e;
+			}
 			break;
+		}
 		if (n == cap) {
 			char *nb = cap >= MSG_MAX ? NULL : realloc(buf, cap * 2 + 1);
 			if (nb == NULL) {
@@ -404,7 +412,7 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "mxready: --helo needs --client-ip\n");
 		return EXIT_USAGE;
 	}
-	if (authserv && (!*authserv || strpbrk(authserv, " \t\r\n;()\"\\"))) {
+	if (authserv && !authres_id_valid(authserv)) {
 		fprintf(stderr, "mxready: --authres: '");
 		put_safe(stderr, authserv);
 		fprintf(stderr, "' is not a valid authserv-id\n");
@@ -451,8 +459,11 @@ static int cmd_check(int argc, char **argv)
 		helo_start(run, helo, client_ip, &hv);
 		spf_start(run, SPF_SCOPE_HELO, client_ip, helo, "", &shv);
 	}
+	char mf_addr[sizeof mf.local + sizeof mf.domain + 1] = "";
+	if (mf_kind == 1)
+		snprintf(mf_addr, sizeof mf_addr, "%s@%s", mf.local, mf.domain);
 	if (mail_from)
-		spf_start(run, SPF_SCOPE_MAILFROM, client_ip, helo ? helo : "", mf_kind == 1 ? mail_from : "", &sv);
+		spf_start(run, SPF_SCOPE_MAILFROM, client_ip, helo ? helo : "", mf_addr, &sv);
 	if (msg) {
 		from_n = message_from(msg, msglen, from_dom, sizeof from_dom);
 		dmarc_start(run, from_dom, from_n, &mv);

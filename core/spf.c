@@ -28,9 +28,9 @@
 
 #define SPF_MAX_DEPTH   (SPF_MAX_LOOKUPS + 2) /* include frames: each costs a lookup */
 #define SPF_EXPAND_MAX  4096  /* macro expansion output before name truncation */
-#define SPF_VALUE_MAX   512   /* longest macro value (sender is ~320)          */
+#define SPF_VALUE_MAX   512   /* longest macro value (sender: 255 + 1 + 253)   */
 #define SPF_DIGITS_CAP  1000  /* transformer digits above this mean "all parts" */
-#define SPF_LOCAL_MAX   64    /* RFC 5321 4.5.3.1.1: local-part octets          */
+#define SPF_LOCAL_MAX   255   /* local-part octets kept for %{l} and %{s}       */
 #define POLICY_FOLLOW_MAX 30  /* records the readiness walk fetches at most    */
 
 /* ---------- parsed records ---------- */
@@ -1270,6 +1270,20 @@ static int start_domain(const char *in, char *out, size_t outlen)
 	return digits ? -1 : 0;
 }
 
+/* "local@domain" for display; a long local-part is shortened to fit. */
+static void set_identity(spf_verdict *v, const char *local, const char *dom)
+{
+	size_t cap = sizeof v->identity - 1, dl = strlen(dom), ll = strlen(local);
+	if (dl > cap - 1)
+		dl = cap - 1;
+	if (ll + 1 + dl > cap)
+		ll = cap - 1 - dl;
+	memcpy(v->identity, local, ll);
+	v->identity[ll] = '@';
+	memcpy(v->identity + ll + 1, dom, dl);
+	v->identity[ll + 1 + dl] = '\0';
+}
+
 void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
     const char *helo, const char *mail_from, spf_verdict *v)
 {
@@ -1294,18 +1308,17 @@ void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
 	if (scope == SPF_SCOPE_MAILFROM && mail_from[0] != '\0') {
 		size_t ll = at ? (size_t)(at - mail_from) : 0;
 		dom = at ? at + 1 : mail_from;
+		/* An over-long local-part is cut for the macros only: the
+		 * policy still applies, so a long local-part cannot turn a fail
+		 * into anything milder. */
 		if (ll == 0)
 			snprintf(e->local, sizeof e->local, "postmaster");
-		else if (ll > SPF_LOCAL_MAX) {
-			printable(v->identity, sizeof v->identity, mail_from, strlen(mail_from));
-			finish(e, AUTH_NONE, "local-part longer than %d octets", SPF_LOCAL_MAX);
-			return;
-		} else
+		else
 			printable(e->local, sizeof e->local, mail_from, ll);
 	} else
 		snprintf(e->local, sizeof e->local, "postmaster");
 	printable(e->sdomain, sizeof e->sdomain, dom, strnlen(dom, DNS_TEXT_MAX));
-	snprintf(v->identity, sizeof v->identity, "%s@%s", e->local, e->sdomain);
+	set_identity(v, e->local, e->sdomain);
 
 	e->family = addr_normalize(client_ip ? client_ip : "", norm, sizeof norm);
 	if (e->family == 0 || inet_pton(e->family == 4 ? AF_INET : AF_INET6, norm, e->ip) != 1) {
@@ -1320,7 +1333,7 @@ void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
 		return;
 	}
 	snprintf(e->sdomain, sizeof e->sdomain, "%s", e->fr[0].domain);
-	snprintf(v->identity, sizeof v->identity, "%s@%s", e->local, e->sdomain);
+	set_identity(v, e->local, e->sdomain);
 	snprintf(v->domain, sizeof v->domain, "%s", e->fr[0].domain);
 	e->fr[0].state = F_FETCH;
 	step(e);
@@ -1359,11 +1372,10 @@ typedef struct pol {
 	unsigned pending, lookups, voids, fetched;
 	const char *record;          /* the domain's own record */
 	size_t n_records;            /* v=spf1 records at the domain */
-	int none, temp, top_syntax;
+	int none, temp;
 	char why[256];               /* first temperror or permerror reason */
 	int perm;
 	char all[8];                 /* effective all (through redirect), "" none */
-	int chain_done;
 } pol;
 
 typedef struct pnode {
@@ -1494,8 +1506,6 @@ static void pol_txt_cb(dns_run *run, const dns_answer *ans, void *arg)
 	size_t cap = count_terms(rec->text, rec->textlen);
 	spf_term *buf = dns_run_alloc(run, (cap ? cap : 1) * sizeof *buf);
 	if (parse_record(rec->text, rec->textlen, &r, buf, cap, err, sizeof err) < 0) {
-		if (n->top)
-			p->top_syntax = 1;
 		pol_fail(p, 0, "syntax error in the SPF record of %s: %s", ans->qname, err);
 		goto out;
 	}

@@ -38,7 +38,9 @@ typedef struct spf_verdict {
  * dns_run_wait(run) has returned; call spf_verdict_clear() afterwards. */
 void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
     const char *helo, const char *mail_from, spf_verdict *v);
-/* Releases what spf_start() kept (v stays readable).  NULL is a no-op. */
+/* Releases what spf_start() kept (v stays readable): call it after
+ * dns_run_wait(run) and before dns_run_free(run), whose arena holds the
+ * evaluation state.  NULL is a no-op. */
 void spf_verdict_clear(spf_verdict *v);
 /* {"result", "scope", "identity", "domain", "mechanism", "reason",
  *  "explanation", "lookups", "void_lookups"} */
