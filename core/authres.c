@@ -249,7 +249,7 @@ char *authres_render(const authres_input *in)
 	int any = 0;
 	sb_put(&b, " ", 1);
 	/* A token always: python3-authres refuses a quoted authserv-id. */
-	for (size_t i = 0; id[i] && i < DNS_TEXT_MAX; i++) {
+	for (size_t i = 0; i < DNS_TEXT_MAX && id[i]; i++) {
 		char c = is_token_char((unsigned char)id[i]) ? id[i] : '_';
 		sb_put(&b, &c, 1);
 	}

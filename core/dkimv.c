@@ -492,7 +492,8 @@ static void judge(dkimv_msg *m, size_t i, DKIM_SIGINFO *ls, dkimv_sig *out)
 			return;
 		}
 		if (alg != DKIM_SIGN_ED25519SHA256 && out->key_bits < DKIMV_MIN_BITS) {
-			SET(AUTH_FAIL, "RSA key of %u bits, under %u (RFC 8301)", out->key_bits, DKIMV_MIN_BITS);
+			SET(AUTH_FAIL, "RSA key of %u bits, under %u (RFC 8301)", out->key_bits,
+			    (unsigned)DKIMV_MIN_BITS);
 			return;
 		}
 		SET(AUTH_PASS, "%s", "");
@@ -528,7 +529,8 @@ static void judge(dkimv_msg *m, size_t i, DKIM_SIGINFO *ls, dkimv_sig *out)
 		return;
 	}
 	case DKIM_SIGERROR_KEYTOOSMALL:
-		SET(AUTH_FAIL, "RSA key of %u bits, under %u (RFC 8301)", out->key_bits, DKIMV_MIN_BITS);
+		SET(AUTH_FAIL, "RSA key of %u bits, under %u (RFC 8301)", out->key_bits,
+		    (unsigned)DKIMV_MIN_BITS);
 		return;
 	case DKIM_SIGERROR_BADSIG:
 		if (bh == DKIM_SIGBH_MISMATCH)

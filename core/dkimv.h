@@ -47,6 +47,8 @@ typedef struct dkimv_verdict {
 	dkimv_sig sig[DKIMV_MAX_SIGS];
 } dkimv_verdict;
 
+/* The process-wide libopendkim context (thread-safe, one per process);
+ * NULL with a message in err if libopendkim cannot be set up. */
 dkimv_lib *dkimv_lib_new(char *err, size_t errlen);
 void dkimv_lib_free(dkimv_lib *lib);           /* NULL is a no-op */
 

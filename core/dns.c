@@ -96,6 +96,8 @@ struct dns_run {
 /* ---------- helpers ---------- */
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	if (err == NULL || len == 0)
@@ -222,6 +224,10 @@ int dns_name_normalize(const char *in, char *out, size_t outlen, char *err, size
 			return -1;
 		}
 		out[o++] = (char)tolower(c);
+	}
+	if (lab == 0) {   /* "a.t..": one final dot was the root, the other ends an empty label */
+		seterr(err, errlen, "empty label in domain name");
+		return -1;
 	}
 	out[o] = '\0';
 	return 0;

@@ -77,7 +77,7 @@ void helo_start(dns_run *run, const char *helo, const char *client_ip, helo_verd
 	}
 	size_t n = strlen(helo);
 	if (helo[0] == '[') {
-		char lit[80], na[64];
+		char lit[sizeof "IPv6:" + INET6_ADDRSTRLEN], na[INET6_ADDRSTRLEN];
 		const char *p = helo + 1;
 		v->literal = 1;
 		if (n < 3 || helo[n - 1] != ']' || n - 2 >= sizeof lit) {
@@ -106,7 +106,7 @@ void helo_start(dns_run *run, const char *helo, const char *client_ip, helo_verd
 		return;
 	}
 	if (dns_name_normalize(helo, norm, sizeof norm, err, sizeof err) < 0) {
-		char m[200];
+		char m[sizeof "invalid HELO name: " + sizeof err];
 		snprintf(m, sizeof m, "invalid HELO name: %s", err);
 		judge(v, CHK_FAIL, m);
 		return;

@@ -77,7 +77,7 @@ static void ptr_cb(dns_run *run, const dns_answer *ans, void *arg)
 
 void iprev_start(dns_run *run, const char *client_ip, iprev_verdict *v)
 {
-	char ptr[128];
+	char ptr[DNS_TEXT_MAX + 1];   /* 73 octets for ip6.arpa */
 	memset(v, 0, sizeof *v);
 	v->result = AUTH_TEMPERROR;
 	snprintf(v->reason, sizeof v->reason, "not evaluated");

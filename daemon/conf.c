@@ -32,6 +32,8 @@ typedef struct key {
 static const key keys[] = {
 	K(milter_socket, T_SOCKET),
 	K(policy_socket, T_SOCKET),
+	{ "policy_read_timeout", T_SECONDS, offsetof(conf, policy_read_timeout), 0.1, 3600 },
+	{ "policy_idle_timeout", T_SECONDS, offsetof(conf, policy_idle_timeout), 1, 86400 },
 	K(user, T_STR),
 	K(pidfile, T_STR),
 	K(authserv_id, T_HOSTNAME),
@@ -49,6 +51,7 @@ static const key keys[] = {
 	K(action_temperror, T_ACTION_TEMP),
 	K(readiness_checks, T_BOOL),
 	K(readiness_header, T_BOOL),
+	{ "readiness_cache", T_SECONDS, offsetof(conf, readiness_cache), 0, 86400 },
 	K(syslog_facility, T_FACILITY),
 	K(log_level, T_LEVEL),
 	K(log_file, T_STR),
@@ -392,6 +395,8 @@ conf *conf_new(void)
 	    set_key(c, find_key("authserv_id"), host, 0, err, sizeof err) < 0)
 		snprintf(c->authserv_id, sizeof c->authserv_id, "localhost");
 	c->dns_timeout = 10;
+	c->policy_read_timeout = 10;    /* Postfix writes a request at once      */
+	c->policy_idle_timeout = 600;   /* > smtpd_policy_service_max_idle (300) */
 	add_network(c, "127.0.0.0/8", err, sizeof err);
 	add_network(c, "::1/128", err, sizeof err);
 	c->use_client_resolve = 1;
@@ -403,6 +408,7 @@ conf *conf_new(void)
 	c->action_temperror = CONF_ACT_TEMPFAIL;
 	c->readiness_checks = 1;
 	c->readiness_header = 1;
+	c->readiness_cache = 300;       /* the TTL DNS data commonly has */
 	c->syslog_facility = LOG_MAIL;
 	c->log_level = CONF_LOG_INFO;
 	return c;

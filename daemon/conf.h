@@ -54,6 +54,8 @@ typedef struct conf {
 	/* sockets and process */
 	char milter_socket[CONF_STR_MAX];    /* unix:PATH | inet:PORT@HOST | inet6:PORT@HOST */
 	char policy_socket[CONF_STR_MAX];    /* same syntax */
+	double policy_read_timeout;          /* policyd: seconds to finish a started request */
+	double policy_idle_timeout;          /* policyd: seconds idle between requests */
 	char user[CONF_STR_MAX];             /* drop root to this user; "" = stay */
 	char pidfile[CONF_STR_MAX];          /* "" = none */
 	/* authentication results */
@@ -78,6 +80,7 @@ typedef struct conf {
 	/* headers and checks */
 	int readiness_checks;                /* run the readiness checks at all */
 	int readiness_header;                /* add the MXReady-Report header */
+	double readiness_cache;              /* milter: seconds a domain's readiness is reused; 0 = off */
 	/* logging */
 	int syslog_facility;                 /* LOG_MAIL, LOG_LOCAL0, ... */
 	conf_log_level log_level;

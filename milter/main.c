@@ -24,6 +24,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "dkimv.h"
+#include "rcache.h"
 #include "session.h"
 #include "../daemon/conf.h"
 #include "../daemon/vlog.h"
@@ -32,6 +34,9 @@
 #define PROG "mxready-milter"
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78   /* EX_CONFIG */
+/* libmilter's largest packet setting (MILTER_MDS_1M, hidden behind
+ * _FFR_MDS_NEGOTIATE in mfdef.h) */
+#define MILTER_MAX_DATA ((1024 * 1024) - 1)
 
 static msess_global G;
 
@@ -429,6 +434,11 @@ int main(int argc, char **argv)
 	else if (strncmp(cf->milter_socket, "local:", 6) == 0)
 		sockpath = cf->milter_socket + 6;
 	mode_t old = umask(sockpath ? 0117 : 0022);   /* socket 0660 */
+	/* Postfix passes header fields of up to header_size_limit (100 KB) in
+	 * one packet; with libmilter's 64 KB default such a field would drop
+	 * the connection and milter_default_action would defer the mail for
+	 * good. */
+	smfi_setmaxdatasize(MILTER_MAX_DATA);
 	if (smfi_setconn(cf->milter_socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		fprintf(stderr, PROG ": cannot open %s\n", cf->milter_socket);
@@ -464,6 +474,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": resolver: %s\n", err);
 		goto out;
 	}
+	G.dkim = dkimv_lib_new(err, sizeof err);
+	if (G.dkim == NULL) {
+		vlog_msg(LOG_ERR, "DKIM library: %s", err);
+		if (foreground)
+			fprintf(stderr, PROG ": DKIM library: %s\n", err);
+		goto out;
+	}
+	G.rcache = cf->readiness_cache > 0 ? rcache_new(cf->readiness_cache) : NULL;
 	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)", cf->milter_socket, cf->authserv_id);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "y", 1) != 1)
@@ -476,6 +494,10 @@ int main(int argc, char **argv)
 out:
 	if (ready_fd >= 0)
 		close(ready_fd);
+	dkimv_lib_free(G.dkim);
+	G.dkim = NULL;
+	rcache_free(G.rcache);
+	G.rcache = NULL;
 	dns_resolver_free(G.res);
 	G.res = NULL;
 	if (cf->pidfile[0] && rc == 0)

@@ -15,11 +15,17 @@
 #include <time.h>
 
 #include "addr.h"
+#include "authres.h"
+#include "dkimv.h"
+#include "dmarc.h"
 #include "helo.h"
 #include "iprev.h"
+#include "mailaddr.h"
 #include "ready.h"
+#include "rcache.h"
 #include "result.h"
 #include "session.h"
+#include "spf.h"
 #include "../daemon/vlog.h"
 
 /* ---------- small helpers ---------- */
@@ -78,36 +84,6 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* A value in an RFC 8601 / RFC 2045 header: a token (or local@domain) as
- * is, anything else as a quoted-string with control characters dropped. */
-static void sb_value(sbuf *b, const char *v)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789!#$%&'*+-.^_`{|}~@";
-	if (*v && strspn(v, ok) == strlen(v) && strchr(v, '@') == strrchr(v, '@')) {
-		sb_add(b, "%s", v);
-		return;
-	}
-	sb_add(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			continue;
-		if (*p == '"' || *p == '\\')
-			sb_add(b, "\\");
-		sb_add(b, "%c", *p);
-	}
-	sb_add(b, "\"");
-}
-
-/* A header comment: printable ASCII, no parentheses or backslashes. */
-static void sb_comment(sbuf *b, const char *c)
-{
-	sb_add(b, " (");
-	for (const unsigned char *p = (const unsigned char *)c; *p; p++)
-		sb_add(b, "%c", (*p < 0x20 || *p >= 0x7f || *p == '(' || *p == ')' || *p == '\\') ? '?' : *p);
-	sb_add(b, ")");
-}
-
 /* ---------- state ---------- */
 
 /* Every per-message datum; freed in msess_end() and nowhere else. */
@@ -120,16 +96,28 @@ typedef struct msg {
 	unsigned n_ar, n_report;         /* occurrences seen so far */
 	unsigned *del_ar, *del_report;   /* ascending while collecting */
 	size_t n_del_ar, n_del_report, cap_del_ar, cap_del_report;
-	size_t n_from;
-	char *from_value;                /* first From field */
+	size_t n_from;                   /* From fields seen */
+	char *from_value[MSESS_MAX_FROM];   /* the first of them, as received */
+	size_t from_len[MSESS_MAX_FROM];
 	char from_domain[DNS_TEXT_MAX + 1];
 	unsigned long long body_len;
-	/* end of message */
+	/* the DNS run of the message: created at the first header (Postfix
+	 * sends header, body and end-of-message events in one burst after
+	 * DATA, so the deadline covers the checks, not the client's upload) */
 	dns_run *run;
-	ready_report *rep_env, *rep_from;
+	dkimv_msg *dk;
+	dkimv_verdict dkimv;
+	/* end of message */
+	ready_report *rep_env, *rep_from;   /* in flight (cache misses) */
+	rsum env, from;                  /* the readiness verdicts used */
+	int have_env, have_from;
+	spf_verdict spf_mf, spf_helo;
+	int spf_started, spf_helo_started, dmarc_started;
+	dmarc_verdict dmarcv;
 	auth_result spf, dkim, dmarc;
-	char dmarc_policy[16];
-	sbuf ar, report;
+	dmarc_policy dmarc_applied;      /* after pct sampling */
+	char *ar;                        /* authres_render() */
+	sbuf report;
 	unsigned *del_ar_desc, *del_report_desc;
 	char text[640];
 	vlog_line log;
@@ -175,14 +163,20 @@ void msess_end(msess *s)
 	msg *m = &s->m;
 	ready_report_free(m->rep_env);
 	ready_report_free(m->rep_from);
+	if (m->spf_started)
+		spf_verdict_clear(&m->spf_mf);
+	if (m->spf_helo_started)
+		spf_verdict_clear(&m->spf_helo);
+	dkimv_msg_free(m->dk);
 	dns_run_free(m->run);
 	free(m->mail_from);
 	free(m->del_ar);
 	free(m->del_report);
 	free(m->del_ar_desc);
 	free(m->del_report_desc);
-	free(m->from_value);
-	free(m->ar.p);
+	for (size_t i = 0; i < MSESS_MAX_FROM; i++)
+		free(m->from_value[i]);
+	free(m->ar);
 	free(m->report.p);
 	memset(m, 0, sizeof *m);
 }
@@ -197,7 +191,10 @@ void msess_connect(msess *s, const char *hostname, const char *addr,
 	scopy(s->client_name, sizeof s->client_name, client_name);
 	scopy(s->client_ptr, sizeof s->client_ptr, client_ptr);
 	scopy(s->client_resolve, sizeof s->client_resolve, client_resolve);
-	s->trusted = s->family && conf_is_trusted(s->g->cf, s->addr);
+	/* A connection without an IP address is local submission (Postfix's
+	 * non_smtpd_milters, a unix-socket client): only tagged, never
+	 * rejected, since there is no client to judge. */
+	s->trusted = s->family == 0 || conf_is_trusted(s->g->cf, s->addr);
 	s->iprev_known = 0;
 	s->helo_known = 0;
 }
@@ -207,16 +204,6 @@ void msess_helo(msess *s, const char *helo)
 	if (strcmp(s->helo, helo ? helo : "") != 0)
 		s->helo_known = 0;
 	scopy(s->helo, sizeof s->helo, helo);
-}
-
-/* The domain of an addr-spec, normalised, or "" if there is none. */
-static void domain_of(const char *addr, char *out, size_t outlen)
-{
-	char err[64];
-	const char *at = strrchr(addr, '@');
-	out[0] = 0;
-	if (at == NULL || dns_name_normalize(at + 1, out, outlen, err, sizeof err) < 0)
-		out[0] = 0;
 }
 
 void msess_mail(msess *s, const char *mail_from, const char *auth_authen)
@@ -236,7 +223,10 @@ void msess_mail(msess *s, const char *mail_from, const char *auth_authen)
 	m->mail_from = xrealloc(NULL, n + 1);
 	memcpy(m->mail_from, p, n);
 	m->mail_from[n] = 0;
-	domain_of(m->mail_from, m->mail_domain, sizeof m->mail_domain);
+	mailaddr a;
+	char err[128];
+	if (mailaddr_parse_path(mail_from ? mail_from : "", &a, err, sizeof err) == 1)
+		scopy(m->mail_domain, sizeof m->mail_domain, a.domain);
 	m->auth = auth_authen && *auth_authen;
 }
 
@@ -249,73 +239,31 @@ static void push_idx(unsigned **v, size_t *n, size_t *cap, unsigned idx)
 	(*v)[(*n)++] = idx;
 }
 
-/* RFC 8601 2.2: authres-header = "Authentication-Results:" [CFWS]
- * authserv-id [ CFWS authres-version ] ( no-result / 1*resinfo ) CRLF;
- * authserv-id is a value (token or quoted-string). */
-int msess_authserv_id(const char *v, char *out, size_t outlen)
-{
-	size_t o = 0;
-	if (outlen == 0)
-		return -1;
-	for (;;) {   /* CFWS */
-		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-			v++;
-		if (*v != '(')
-			break;
-		int depth = 0;
-		for (; *v; v++) {
-			if (*v == '\\' && v[1]) {
-				v++;
-				continue;
-			}
-			if (*v == '(')
-				depth++;
-			else if (*v == ')' && --depth == 0) {
-				v++;
-				break;
-			}
-		}
-	}
-	if (*v == '"') {
-		for (v++; *v && *v != '"'; v++) {
-			if (*v == '\\' && v[1])
-				v++;
-			if (o + 1 < outlen)
-				out[o++] = (char)(*v >= 'A' && *v <= 'Z' ? *v + 32 : *v);
-		}
-		if (*v != '"')
-			return -1;
-	} else {
-		for (; *v && !strchr(" \t\r\n;()\"", *v); v++)
-			if (o + 1 < outlen)
-				out[o++] = (char)(*v >= 'A' && *v <= 'Z' ? *v + 32 : *v);
-	}
-	out[o] = 0;
-	return o ? 0 : -1;
-}
-
+/* RFC 8601 5: a field with our authserv-id (compared without case, as
+ * host names are) was forged or is left over from a relay loop. */
 static int ours(const msess *s, const char *value)
 {
 	char id[CONF_STR_MAX];
-	return msess_authserv_id(value ? value : "", id, sizeof id) == 0 &&
-	    strcmp(id, s->g->cf->authserv_id) == 0;
+	value = value ? value : "";
+	return authres_authserv_id(value, strlen(value), id, sizeof id) == 0 &&
+	    strcasecmp(id, s->g->cf->authserv_id) == 0;
 }
 
-/* SEAM (core/mailaddr): the domain of the first mailbox of a From field.
- * Replace with the mailaddr module's parser when it lands. */
-static void from_domain_of(const char *value, char *out, size_t outlen)
+/* The message's DNS run, created on first use. */
+static dns_run *msg_run(msess *s)
 {
-	char buf[1024];
-	const char *lt = strrchr(value, '<'), *p = lt ? lt + 1 : value;
-	size_t n = lt ? strcspn(p, ">") : strcspn(p, ",;(");
-	out[0] = 0;
-	if (n >= sizeof buf)
-		return;
-	memcpy(buf, p, n);
-	buf[n] = 0;
-	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
-	domain_of(buf, out, outlen);
+	if (s->m.run == NULL)
+		s->m.run = dns_run_new(s->g->res, s->g->cf->dns_timeout);
+	return s->m.run;
+}
+
+/* The DKIM verifier of the message, created on first use; NULL when the
+ * process has no DKIM library. */
+static dkimv_msg *start_dkim(msess *s)
+{
+	if (s->m.dk == NULL && s->g->dkim != NULL)
+		s->m.dk = dkimv_msg_new(s->g->dkim, msg_run(s), "mxready");
+	return s->m.dk;
 }
 
 void msess_header(msess *s, const char *name, const char *value)
@@ -335,25 +283,32 @@ void msess_header(msess *s, const char *name, const char *value)
 		if (ours(s, value))
 			push_idx(&m->del_report, &m->n_del_report, &m->cap_del_report, m->n_report);
 	} else if (strcasecmp(name, "From") == 0) {
+		/* every From field goes to DMARC: several of them, or several
+		 * mailboxes in one, are a permerror there, never "the first" */
+		if (m->n_from < MSESS_MAX_FROM) {
+			m->from_len[m->n_from] = strlen(value);
+			m->from_value[m->n_from] = xstrdup(value);
+		}
 		if (m->n_from++ == 0) {
-			m->from_value = xstrdup(value);
-			from_domain_of(value, m->from_domain, sizeof m->from_domain);
+			mailaddr first;
+			char err[128];
+			if (mailaddr_parse_from(value, strlen(value), &first, err, sizeof err) >= 1)
+				scopy(m->from_domain, sizeof m->from_domain, first.domain);
 		}
 	}
-	/* SEAM (core/dkimv): dkimv_header(m->dk, name, value) */
+	dkimv_header(start_dkim(s), name, value);
 }
 
 void msess_eoh(msess *s)
 {
-	(void)s;
-	/* SEAM (core/dkimv): dkimv_eoh */
+	dkimv_eoh(start_dkim(s));
 }
 
 void msess_body(msess *s, const unsigned char *buf, size_t len)
 {
-	(void)buf;
 	s->m.body_len += len;
-	/* SEAM (core/dkimv): dkimv_body(m->dk, buf, len) */
+	if (buf != NULL)
+		dkimv_body(start_dkim(s), buf, len);
 }
 
 /* ---------- end of message ---------- */
@@ -384,26 +339,17 @@ static int iprev_from_macro(msess *s)
 	return 1;
 }
 
-static const char *st(const ready_report *r, ready_id id)
+static const char *st(const rsum *r, ready_id id)
 {
-	return r ? result_chk_str(r->item[id].status) : "-";
+	return r ? result_chk_str(r->status[id]) : "-";
 }
 
-static int is_null_mx(const ready_report *r)
-{
-	json_object *mode;
-	if (r == NULL || r->item[READY_MX].data == NULL ||
-	    !json_object_object_get_ex(r->item[READY_MX].data, "mode", &mode))
-		return 0;
-	return strcmp(json_object_get_string(mode), "null") == 0;
-}
-
-static void report_group(sbuf *b, const char *role, const ready_report *r)
+static void report_group(sbuf *b, const char *role, const rsum *r)
 {
 	sb_add(b, ";\n\t%s=%s verdict=%s", role, r->domain, result_chk_str(r->verdict));
 	for (int i = 0; i < READY_COUNT; i++)
 		sb_add(b, "%s%s=%s", i == 4 ? "\n\t " : " ", ready_id_str((ready_id)i),
-		    result_chk_str(r->item[i].status));
+		    result_chk_str(r->status[i]));
 }
 
 /* Picks the stronger action; reason/codes go with the stronger one. */
@@ -444,22 +390,21 @@ static void decide(msess *s, decision *d)
 	d->action = CONF_ACT_ACCEPT;
 	d->why = "";
 
-	if (is_null_mx(m->rep_env)) {
+	/* In the order of the SMTP dialogue (client, envelope, content): of
+	 * equally strong actions the earliest reason gives the reply. */
+	if (s->iprev.result == AUTH_FAIL || s->iprev.result == AUTH_PERMERROR) {
+		snprintf(det, sizeof det, "Reverse DNS of %s: %s", s->addr, s->iprev.reason);
+		want(d, cf->action_iprev_fail, "550", "5.7.25", "iprev_fail", det);
+	} else if (s->iprev.result == AUTH_TEMPERROR && strong(cf->action_iprev_fail))
+		want(d, cf->action_temperror, "451", "4.4.3", "temperror_iprev",
+		    "Temporary DNS failure checking reverse DNS, try again later");
+
+	if (m->have_env && m->env.null_mx) {
 		snprintf(det, sizeof det, "Sender domain %s has a null MX (RFC 7505) and accepts no mail", m->mail_domain);
 		want(d, cf->action_null_mx, "550", "5.7.27", "null_mx", det);
-	} else if (m->rep_env && m->rep_env->item[READY_MX].status == CHK_TEMPERROR && strong(cf->action_null_mx))
+	} else if (m->have_env && m->env.status[READY_MX] == CHK_TEMPERROR && strong(cf->action_null_mx))
 		want(d, cf->action_temperror, "451", "4.4.3", "temperror_mx",
 		    "Temporary DNS failure looking up the sender domain's MX, try again later");
-
-	if (m->dmarc == AUTH_FAIL && strcmp(m->dmarc_policy, "reject") == 0) {
-		snprintf(det, sizeof det, "DMARC policy of %s rejects this message", m->from_domain);
-		want(d, cf->action_dmarc_reject, "550", "5.7.1", "dmarc_reject", det);
-	} else if (m->dmarc == AUTH_FAIL && strcmp(m->dmarc_policy, "quarantine") == 0) {
-		snprintf(det, sizeof det, "DMARC policy of %s quarantines this message", m->from_domain);
-		want(d, cf->action_dmarc_quarantine, "550", "5.7.1", "dmarc_quarantine", det);
-	} else if (m->dmarc == AUTH_TEMPERROR && (strong(cf->action_dmarc_reject) || strong(cf->action_dmarc_quarantine)))
-		want(d, cf->action_temperror, "451", "4.4.3", "temperror_dmarc",
-		    "Temporary DNS failure evaluating DMARC, try again later");
 
 	if (m->spf == AUTH_FAIL) {
 		snprintf(det, sizeof det, "SPF of %s does not authorise %s", m->mail_domain[0] ? m->mail_domain : s->helo, s->addr);
@@ -468,12 +413,15 @@ static void decide(msess *s, decision *d)
 		want(d, cf->action_temperror, "451", "4.4.3", "temperror_spf",
 		    "Temporary DNS failure evaluating SPF, try again later");
 
-	if (s->iprev.result == AUTH_FAIL || s->iprev.result == AUTH_PERMERROR) {
-		snprintf(det, sizeof det, "Reverse DNS of %s: %s", s->addr, s->iprev.reason);
-		want(d, cf->action_iprev_fail, "550", "5.7.25", "iprev_fail", det);
-	} else if (s->iprev.result == AUTH_TEMPERROR && strong(cf->action_iprev_fail))
-		want(d, cf->action_temperror, "451", "4.4.3", "temperror_iprev",
-		    "Temporary DNS failure checking reverse DNS, try again later");
+	if (m->dmarc == AUTH_FAIL && m->dmarc_applied == DMARC_P_REJECT) {
+		snprintf(det, sizeof det, "DMARC policy of %s rejects this message", m->from_domain);
+		want(d, cf->action_dmarc_reject, "550", "5.7.1", "dmarc_reject", det);
+	} else if (m->dmarc == AUTH_FAIL && m->dmarc_applied == DMARC_P_QUARANTINE) {
+		snprintf(det, sizeof det, "DMARC policy of %s quarantines this message", m->from_domain);
+		want(d, cf->action_dmarc_quarantine, "550", "5.7.1", "dmarc_quarantine", det);
+	} else if (m->dmarc == AUTH_TEMPERROR && (strong(cf->action_dmarc_reject) || strong(cf->action_dmarc_quarantine)))
+		want(d, cf->action_temperror, "451", "4.4.3", "temperror_dmarc",
+		    "Temporary DNS failure evaluating DMARC, try again later");
 
 	/* SASL-authenticated clients and trusted networks are only tagged */
 	if ((m->auth || s->trusted) && d->action > CONF_ACT_TAG)
@@ -489,38 +437,28 @@ static void safe_text(char *out, size_t n, const char *in)
 	out[o] = 0;
 }
 
+/* RFC 7489 6.6.4: a policy applies to pct percent of the failing
+ * messages; the others get the next weaker one. */
+static dmarc_policy sample_policy(dmarc_policy p, unsigned pct)
+{
+	if (pct >= 100 || p <= DMARC_P_NONE || arc4random_uniform(100) < pct)
+		return p;
+	return p == DMARC_P_REJECT ? DMARC_P_QUARANTINE : DMARC_P_NONE;
+}
+
 static void render_ar(msess *s)
 {
 	msg *m = &s->m;
-	sbuf *b = &m->ar;
-	sb_add(b, " %s", s->g->cf->authserv_id);
-	int n = 0;
+	authres_input in = { .authserv_id = s->g->cf->authserv_id };
 	if (s->family) {
-		sb_add(b, ";\n\tiprev=%s policy.iprev=", result_auth_str(s->iprev.result));
-		sb_value(b, s->addr);
-		if (s->iprev.name[0])
-			sb_comment(b, s->iprev.name);
-		n++;
+		in.iprev = &s->iprev;
+		in.spf_mailfrom = &m->spf_mf;
+		if (m->spf_helo_started)
+			in.spf_helo = &m->spf_helo;
 	}
-	/* SEAM (core/spf, core/dkimv, core/dmarc, core/authres): until those
-	 * modules land, spf/dkim/dmarc are reported as "none". */
-	sb_add(b, ";\n\tspf=%s ", result_auth_str(m->spf));
-	if (m->mail_from && m->mail_from[0]) {
-		sb_add(b, "smtp.mailfrom=");
-		sb_value(b, m->mail_from);
-	} else {
-		sb_add(b, "smtp.helo=");
-		sb_value(b, s->helo[0] ? s->helo : "unknown");
-	}
-	sb_add(b, ";\n\tdkim=%s", result_auth_str(m->dkim));
-	sb_add(b, ";\n\tdmarc=%s", result_auth_str(m->dmarc));
-	if (m->from_domain[0]) {
-		sb_add(b, " header.from=");
-		sb_value(b, m->from_domain);
-	}
-	n += 3;
-	if (n == 0)
-		sb_add(b, "; none");
+	in.dkim = &m->dkimv;
+	in.dmarc = &m->dmarcv;
+	m->ar = authres_render(&in);
 }
 
 static unsigned *descending(const unsigned *v, size_t n)
@@ -539,8 +477,7 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	double t0 = now_ms();
 	int iprev_started = 0, helo_started = 0;
 
-	if (m->run == NULL)
-		m->run = dns_run_new(s->g->res, cf->dns_timeout);
+	msg_run(s);
 	if (!s->iprev_known && s->family) {
 		if (iprev_from_macro(s))
 			s->iprev_known = 1;
@@ -554,24 +491,55 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 		helo_started = 1;
 	}
 	if (cf->readiness_checks) {
-		if (m->mail_domain[0])
+		/* a sender domain's readiness changes with its DNS, not per
+		 * message: answered from the cache while it is fresh */
+		if (m->mail_domain[0] && !(m->have_env = rcache_get(s->g->rcache, m->mail_domain, &m->env)))
 			m->rep_env = ready_start(m->run, m->mail_domain);
-		if (m->from_domain[0] && strcmp(m->from_domain, m->mail_domain) != 0)
+		if (m->from_domain[0] && strcmp(m->from_domain, m->mail_domain) != 0 &&
+		    !(m->have_from = rcache_get(s->g->rcache, m->from_domain, &m->from)))
 			m->rep_from = ready_start(m->run, m->from_domain);
 	}
-	/* SEAM (core/spf): spf_check_mailfrom(m->run, s->addr, s->helo,
-	 * m->mail_from, cf->authserv_id, &verdict) */
-	m->spf = AUTH_NONE;
-	/* SEAM (core/dkimv, core/dmarc): dkimv_eom, dmarc_eval */
-	m->dkim = AUTH_NONE;
-	m->dmarc = AUTH_NONE;
-	scopy(m->dmarc_policy, sizeof m->dmarc_policy, "");
+	if (s->family) {   /* SPF needs the client address */
+		spf_start(m->run, SPF_SCOPE_MAILFROM, s->addr, s->helo,
+		    m->mail_from ? m->mail_from : "", &m->spf_mf);
+		m->spf_started = 1;
+		if (s->helo[0]) {   /* RFC 7208 2.3: the HELO identity too */
+			spf_start(m->run, SPF_SCOPE_HELO, s->addr, s->helo, "", &m->spf_helo);
+			m->spf_helo_started = 1;
+		}
+	}
+	{
+		const char *fv[MSESS_MAX_FROM];
+		size_t nf = m->n_from < MSESS_MAX_FROM ? m->n_from : MSESS_MAX_FROM;
+		for (size_t i = 0; i < nf; i++)
+			fv[i] = m->from_value[i];
+		dmarc_start_from(m->run, fv, m->from_len, nf, &m->dmarcv);
+		m->dmarc_started = 1;
+	}
 
 	dns_run_wait(m->run);
-	if (m->rep_env)
+	/* key lookups were submitted at end of header and answered by the
+	 * wait; a missing one is looked up within the same deadline */
+	dkimv_eom(start_dkim(s), &m->dkimv);
+	m->dkim = m->dkimv.result;
+	m->spf = m->spf_started ? m->spf_mf.result : AUTH_NONE;
+	/* the SPF identity DMARC aligns: the MAIL FROM domain, or the HELO
+	 * name for the null sender (spf_verdict.domain holds either) */
+	dmarc_finish(&m->dmarcv, m->spf, m->spf_started ? m->spf_mf.domain : "", &m->dkimv);
+	m->dmarc = m->dmarcv.result;
+	m->dmarc_applied = sample_policy(m->dmarcv.applied, m->dmarcv.rec.pct);
+	if (m->rep_env) {
 		ready_finish(m->rep_env);
-	if (m->rep_from)
+		rcache_summarize(m->rep_env, &m->env);
+		rcache_put(s->g->rcache, &m->env);
+		m->have_env = 1;
+	}
+	if (m->rep_from) {
 		ready_finish(m->rep_from);
+		rcache_summarize(m->rep_from, &m->from);
+		rcache_put(s->g->rcache, &m->from);
+		m->have_from = 1;
+	}
 	if (iprev_started && s->iprev.result != AUTH_TEMPERROR)
 		s->iprev_known = 1;
 	if (helo_started && s->helov.status != CHK_TEMPERROR)
@@ -593,13 +561,13 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	r->del_report = m->del_report_desc;
 	r->n_del_report = m->n_del_report;
 	render_ar(s);
-	r->ar_value = m->ar.p;
+	r->ar_value = m->ar;
 	if (cf->readiness_checks && cf->readiness_header) {
 		sb_add(&m->report, " %s; action=%s", cf->authserv_id, conf_action_str(d.action));
-		if (m->rep_env)
-			report_group(&m->report, "envelope-from", m->rep_env);
-		if (m->rep_from)
-			report_group(&m->report, "header-from", m->rep_from);
+		if (m->have_env)
+			report_group(&m->report, "envelope-from", &m->env);
+		if (m->have_from)
+			report_group(&m->report, "header-from", &m->from);
 		r->report_value = m->report.p;
 	}
 	r->action = d.action;
@@ -614,7 +582,7 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	}
 
 	/* the one verdict line */
-	const ready_report *sender = m->rep_env ? m->rep_env : m->rep_from;
+	const rsum *sender = m->have_env ? &m->env : m->have_from ? &m->from : NULL;
 	vlog_line *l = &m->log;
 	vlog_begin(l, queue_id);
 	vlog_add(l, "client", s->family ? s->addr : "-");

@@ -23,7 +23,8 @@
 typedef struct msess_global {
 	const conf *cf;
 	dns_resolver *res;
-	struct dkimv_lib *dkim;        /* NULL until the DKIM module is wired in */
+	struct dkimv_lib *dkim;        /* NULL: no DKIM verification */
+	struct rcache *rcache;         /* readiness cache; NULL: none */
 } msess_global;
 
 typedef struct msess msess;
@@ -49,6 +50,8 @@ typedef struct msess_result {
 } msess_result;
 
 #define MSESS_AR_NAME "Authentication-Results"
+/* From fields kept for DMARC (more than one is a permerror anyway) */
+#define MSESS_MAX_FROM 8
 #define MSESS_REPORT_NAME "MXReady-Report"
 
 msess *msess_new(const msess_global *g);
@@ -76,9 +79,5 @@ void msess_body(msess *s, const unsigned char *buf, size_t len);
 const msess_result *msess_eom(msess *s, const char *queue_id);
 /* Frees every per-message datum (end of message or abort).  Idempotent. */
 void msess_end(msess *s);
-
-/* Exposed for tests: the authserv-id of an Authentication-Results value
- * written into out (lower case); returns 0, or -1 if none can be parsed. */
-int msess_authserv_id(const char *value, char *out, size_t outlen);
 
 #endif

@@ -38,6 +38,7 @@ EOC
 } >"$T/strict.conf"
 { common soft; cat <<EOC
 action_null_mx = quarantine   # comment after a value
+action_dmarc_reject = quarantine
 action_iprev_fail = tag
 action_temperror = accept
 readiness_header = no
@@ -69,8 +70,19 @@ out=$("$MILTER" -n -c "$T/soft.conf" -o dns_timeout=4.5 2>&1)
 check_match "$out" "^milter_socket = unix:$T/soft.sock" "-n prints the effective socket"
 check_match "$out" "action_null_mx = quarantine" "-n prints the file's values"
 check_match "$out" "dns_timeout = 4.5" "-n applies -o overrides"
-check_match "$out" "action_dmarc_reject = reject" "-n prints defaults"
+check_match "$out" "action_spf_fail = tag" "-n prints defaults"
 out=$("$MILTER" -t -c "$T/missing.conf" 2>&1); check_eq "$?" 78 "missing explicit config file is an error"
+# the sample configuration documents every setting and parses uncommented
+SAMPLE=$MXR_TOP/conf/mxready.conf
+missing=
+for k in $("$MILTER" -n -c /dev/null 2>/dev/null | sed 's/ =.*//'); do
+	grep -Eq "^#$k =( |\$)" "$SAMPLE" || missing="$missing $k"
+done
+check_eq "$missing" "" "conf/mxready.conf documents every setting of -n"
+sed -n 's/^#\([a-z_]* =.*\)$/\1/p' "$SAMPLE" |
+	awk -F' =' '!seen[$1]++ || $1 == "dns_resolver" || $1 == "trusted_networks"' >"$T/sample.conf"
+out=$("$MILTER" -t -c "$T/sample.conf" 2>&1); check_eq "$?" 0 "conf/mxready.conf uncommented passes -t ($out)"
+check_eq "$(grep -c . "$T/sample.conf")" "$(( $("$MILTER" -n -c /dev/null | wc -l) + 1 ))" "every setting uncommented once (dns_resolver twice)"
 
 if [ "$(id -u)" = 0 ]; then
 	out=$("$MILTER" -f -c "$T/strict.conf" 2>&1); rc=$?
@@ -111,6 +123,27 @@ for s in "$MXR_TOP"/tests/milter/[0-9]*.lua; do
 		fail "$n: miltertest exited $rc" "$(tail -n 5 "$T/$n.out" | tr '\n' ' ')"
 	fi
 done
+
+# fields miltertest cannot send (it overflows a 1 KB buffer): a 60 KB field,
+# a 100 KB field folded 1000 times (Postfix's header_size_limit is 102400, so
+# such fields do reach milters), through tests/tools/milter_bench.c
+BENCH=$MXR_TOP/$MXR_BUILD/tests/milter_bench
+if [ -x "$BENCH" ]; then
+	python3 - "$T/huge.eml" <<'EOP'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("From: Alice <alice@good.xtest>\nX-Huge: " + "a" * 60000 + "\n")
+    f.write("X-Folded: " + ("b" * 90 + "\n\t") * 1000 + "end\n")
+    f.write("Authentication-Results: mx.test.example; dkim=pass\n\nbody\n")
+EOP
+	out=$("$BENCH" -v -q T09HUGE -s "unix:$T/strict.sock" "$T/huge.eml" 2>&1)
+	check_match "$out" 'result=accept' "60 KB and 100 KB fields: accepted (libmilter packet limit raised)"
+	check_match "$out" 'header: Authentication-Results: mx\.test\.example;\\n.iprev=pass' "huge fields: our A-R at the top"
+	check_eq "$(printf '%s\n' "$out" | grep -c '^header: Authentication-Results:')" 1 "huge fields: forged A-R removed"
+	check_match "$(grep 'T09HUGE' "$T/strict.log")" 'header_from=good\.xtest .*action=accept' "huge fields: verdict line"
+else
+	fail "no $BENCH"
+fi
 
 for i in strict soft; do
 	eval "p=\$PID_$i"

@@ -1,5 +1,7 @@
 -- The soft instance (SOCK2: action_null_mx = quarantine,
--- action_temperror = accept, readiness_header = no).
+-- action_dmarc_reject = quarantine, action_temperror = accept,
+-- readiness_header = no).  mx-null.xtest also fails SPF (-all) and so
+-- DMARC (p=reject): quarantine all the same, the null MX named as reason.
 dofile(DIR .. "/common.lua")
 SOCK = SOCK2
 mt.set_timeout(30)

@@ -1,0 +1,103 @@
+/*
+ * A small time-limited cache of sender-domain readiness verdicts for
+ * mxready-milter (see rcache.h): direct-mapped by an FNV-1a hash of the
+ * domain, expiry on the monotonic clock.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "rcache.h"
+
+typedef struct entry {
+	rsum r;
+	double expires;              /* monotonic seconds; 0 = empty */
+} entry;
+
+struct rcache {
+	pthread_mutex_t lock;
+	double ttl;
+	entry e[RCACHE_SLOTS];
+};
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static size_t slot_of(const char *d)
+{
+	uint32_t h = 2166136261u;
+	for (; *d; d++)
+		h = (h ^ (unsigned char)*d) * 16777619u;
+	return h % RCACHE_SLOTS;
+}
+
+rcache *rcache_new(double ttl)
+{
+	rcache *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		abort();
+	pthread_mutex_init(&c->lock, NULL);
+	c->ttl = ttl;
+	return c;
+}
+
+void rcache_free(rcache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+int rcache_get(rcache *c, const char *domain, rsum *out)
+{
+	int hit = 0;
+	if (c == NULL || domain == NULL || *domain == 0)
+		return 0;
+	entry *e = &c->e[slot_of(domain)];
+	pthread_mutex_lock(&c->lock);
+	if (e->expires > mono() && strcmp(e->r.domain, domain) == 0) {
+		*out = e->r;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+void rcache_put(rcache *c, const rsum *r)
+{
+	if (c == NULL || c->ttl <= 0 || r->domain[0] == 0 || r->verdict == CHK_TEMPERROR)
+		return;
+	for (int i = 0; i < READY_COUNT; i++)
+		if (r->status[i] == CHK_TEMPERROR)
+			return;
+	entry *e = &c->e[slot_of(r->domain)];
+	pthread_mutex_lock(&c->lock);
+	e->r = *r;
+	e->expires = mono() + c->ttl;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void rcache_summarize(const ready_report *rep, rsum *out)
+{
+	json_object *mode;
+	memset(out, 0, sizeof *out);
+	memcpy(out->domain, rep->domain, sizeof out->domain);
+	out->domain[sizeof out->domain - 1] = 0;
+	out->verdict = rep->verdict;
+	for (int i = 0; i < READY_COUNT; i++)
+		out->status[i] = rep->item[i].status;
+	if (rep->item[READY_MX].data != NULL &&
+	    json_object_object_get_ex(rep->item[READY_MX].data, "mode", &mode)) {
+		const char *m = json_object_get_string(mode);
+		out->null_mx = m != NULL && strcmp(m, "null") == 0;
+	}
+}

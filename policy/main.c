@@ -1,0 +1,669 @@
+/*
+ * mxready-policyd: a Postfix SMTP access policy service (Postfix
+ * SMTPD_POLICY_README).  Standalone daemon on a unix or TCP socket (one
+ * thread per Postfix connection, one shared resolver), systemd socket
+ * activation (sd_listen_fds(3) protocol: LISTEN_PID/LISTEN_FDS, fd 3), or
+ * spawn(8) mode on stdin/stdout (-s).  Requests are parsed by
+ * policy/request.c and answered by policy/psess.c; a malformed request is
+ * logged and its connection closed without a reply, as the README asks.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "psess.h"
+#include "request.h"
+#include "../daemon/conf.h"
+#include "../daemon/vlog.h"
+
+#define DEFAULT_CONF "/etc/mxready/mxready.conf"
+#define PROG "mxready-policyd"
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 78          /* EX_CONFIG */
+#define MAX_CLIENTS 1024        /* concurrent connections (Postfix: one per smtpd) */
+#define THREAD_STACK (512 * 1024)
+
+static psess_global G;
+static volatile sig_atomic_t stopping;
+static int wake_pipe[2] = { -1, -1 };
+
+/* Live connections, so that a stop can shut them down. */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
+static int conns[MAX_CLIENTS];
+static size_t n_conns;
+static unsigned long conn_serial;
+
+typedef struct conn {
+	int rfd, wfd;
+	char peer[80];
+	unsigned long id;
+} conn;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	stopping = 1;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "x", 1) < 0) {
+		/* nothing to do: the flag is set */
+	}
+	errno = saved;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Serves one Postfix connection until it closes, misbehaves or idles out.
+ * Returns the number of requests answered. */
+static unsigned long serve(conn *c)
+{
+	preq *p = malloc(sizeof *p);
+	char in[4096], out[PSESS_REPLY_MAX];
+	unsigned long answered = 0;
+	if (p == NULL)
+		return 0;
+	/* A started request must be complete policy_read_timeout seconds after
+	 * its first octet, however slowly it trickles in; between requests
+	 * Postfix may keep the connection idle (smtpd_policy_service_max_idle). */
+	double idle_since = now_s(), req_since = 0;
+	/* Between requests a blocking read with SO_RCVTIMEO saves a poll() per
+	 * request; a stop wakes it with shutdown() (daemon) or EINTR (spawn).
+	 * Not a socket (tests with pipes): poll() throughout. */
+	double it = G.cf->policy_idle_timeout;
+	struct timeval tv = { .tv_sec = (time_t)it, .tv_usec = (suseconds_t)((it - (double)(time_t)it) * 1e6) };
+	int rcvtimeo = setsockopt(c->rfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
+	preq_init(p);
+	for (;;) {
+		int mid = p->total > 0;
+		double limit = mid ? G.cf->policy_read_timeout : G.cf->policy_idle_timeout;
+		double deadline = (mid ? req_since : idle_since) + limit;
+		ssize_t got;
+		if (!mid && rcvtimeo && !stopping) {
+			got = read(c->rfd, in, sizeof in);
+			if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				vlog_msg(LOG_INFO, "client %s: idle for %.0f s; closing", c->peer, limit);
+				goto done;
+			}
+			if (got < 0 && errno == EINTR)
+				continue;
+			goto got_data;
+		}
+		for (;;) {
+			struct pollfd pf = { .fd = c->rfd, .events = POLLIN };
+			double left = deadline - now_s();
+			if (left <= 0 || stopping) {
+				if (mid)
+					vlog_msg(LOG_WARNING, "client %s: read timeout after %.1f s in the middle of a request (%zu octets); closing",
+					    c->peer, limit, p->total);
+				else if (!stopping)
+					vlog_msg(LOG_INFO, "client %s: idle for %.0f s; closing", c->peer, limit);
+				goto done;
+			}
+			int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
+			int pr = poll(&pf, 1, ms);
+			if (pr < 0 && errno != EINTR)
+				goto done;
+			if (pr > 0)
+				break;
+		}
+		got = read(c->rfd, in, sizeof in);
+		if (got < 0 && errno == EINTR)
+			continue;
+got_data:
+		if (got <= 0) {
+			if (p->total > 0)
+				vlog_msg(LOG_WARNING, "client %s: connection closed in the middle of a request (%zu octets)",
+				    c->peer, p->total);
+			goto done;
+		}
+		size_t off = 0;
+		if (!mid)
+			req_since = now_s();
+		while (off < (size_t)got) {
+			size_t used;
+			preq_status st = preq_feed(p, in + off, (size_t)got - off, &used);
+			off += used;
+			if (st == PREQ_ERROR) {
+				vlog_msg(LOG_WARNING, "client %s: malformed policy request: %s (after %zu octets, %zu attributes); closing without a reply",
+				    c->peer, preq_error_str(p->error), p->total, p->n);
+				goto done;
+			}
+			if (st == PREQ_MORE)
+				break;
+			size_t n = psess_answer(&G, p, out, sizeof out);
+			if (write_all(c->wfd, out, n) < 0) {
+				vlog_msg(LOG_WARNING, "client %s: write failed: %s", c->peer, strerror(errno));
+				goto done;
+			}
+			answered++;
+			preq_reset(p);
+			idle_since = req_since = now_s();   /* pipelined rest: a new request */
+		}
+	}
+done:
+	free(p);
+	return answered;
+}
+
+static void *conn_thread(void *arg)
+{
+	conn *c = arg;
+	unsigned long n = serve(c);
+	vlog_msg(LOG_DEBUG, "client %s: closed after %lu requests", c->peer, n);
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < n_conns; i++)
+		if (conns[i] == c->rfd) {
+			conns[i] = conns[--n_conns];
+			break;
+		}
+	close(c->rfd);
+	pthread_cond_broadcast(&conns_cond);
+	pthread_mutex_unlock(&conns_lock);
+	free(c);
+	return NULL;
+}
+
+static void peer_name(int fd, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char a[INET6_ADDRSTRLEN] = "?";
+	snprintf(out, n, "unix");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+		snprintf(out, n, "%s:%u", a, ntohs(s4->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+		snprintf(out, n, "[%s]:%u", a, ntohs(s6->sin6_port));
+	}
+}
+
+/* Opens the listening socket of spec (unix:PATH, inet:PORT@HOST,
+ * inet6:PORT@HOST).  *unix_path gets PATH for unix sockets. */
+static int open_listener(const char *spec, const char **unix_path, char *err, size_t errlen)
+{
+	int fd = -1, one = 1;
+	*unix_path = NULL;
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		struct sockaddr_un su;
+		const char *path = strchr(spec, ':') + 1;
+		memset(&su, 0, sizeof su);
+		su.sun_family = AF_UNIX;
+		snprintf(su.sun_path, sizeof su.sun_path, "%s", path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto syserr;
+		unlink(path);   /* a stale socket of an earlier run */
+		mode_t old = umask(0117);   /* 0660: the postfix group connects */
+		int rc = bind(fd, (struct sockaddr *)&su, sizeof su);
+		umask(old);
+		if (rc != 0)
+			goto syserr;
+		*unix_path = path;
+	} else {
+		int six = strncmp(spec, "inet6:", 6) == 0;
+		const char *p = spec + (six ? 6 : 5);
+		long port = strtol(p, NULL, 10);
+		const char *at = strchr(p, '@');
+		char host[64] = "";
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		memset(&ss, 0, sizeof ss);
+		if (at) {
+			const char *h = at + 1;
+			size_t hl = strlen(h);
+			if (*h == '[' && hl > 2 && h[hl - 1] == ']') {
+				h++;
+				hl -= 2;
+			}
+			if (hl >= sizeof host) {
+				snprintf(err, errlen, "%s: bad address", spec);
+				return -1;
+			}
+			memcpy(host, h, hl);
+			host[hl] = 0;
+		}
+		if (six) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((unsigned short)port);
+			s6->sin6_addr = in6addr_any;
+			if (host[0] && inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
+				snprintf(err, errlen, "%s: need a numeric IPv6 address", spec);
+				return -1;
+			}
+			sl = sizeof *s6;
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((unsigned short)port);
+			s4->sin_addr.s_addr = htonl(INADDR_ANY);
+			if (host[0] && strcmp(host, "localhost") == 0)
+				s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			else if (host[0] && inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
+				snprintf(err, errlen, "%s: need a numeric IPv4 address", spec);
+				return -1;
+			}
+			sl = sizeof *s4;
+		}
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto syserr;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (six)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
+			goto syserr;
+	}
+	if (listen(fd, 256) != 0)
+		goto syserr;
+	return fd;
+syserr:
+	snprintf(err, errlen, "%s: %s", spec, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* systemd socket activation: the one inherited listening socket, or -1. */
+static int activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid() ||
+	    strtol(fds, NULL, 10) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	return 3;
+}
+
+static void accept_loop(int lfd)
+{
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, THREAD_STACK);
+	while (!stopping) {
+		struct pollfd pf[2] = { { .fd = lfd, .events = POLLIN }, { .fd = wake_pipe[0], .events = POLLIN } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			vlog_msg(LOG_ERR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (stopping)
+			break;
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
+				vlog_msg(LOG_ERR, "accept: %s", strerror(errno));
+				usleep(100000);   /* EMFILE and the like: do not spin */
+			}
+			continue;
+		}
+		conn *c = calloc(1, sizeof *c);
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->rfd = c->wfd = fd;
+		peer_name(fd, c->peer, sizeof c->peer);
+		pthread_mutex_lock(&conns_lock);
+		if (n_conns == MAX_CLIENTS) {
+			pthread_mutex_unlock(&conns_lock);
+			vlog_msg(LOG_WARNING, "client %s: more than %d connections; closing", c->peer, MAX_CLIENTS);
+			close(fd);
+			free(c);
+			continue;
+		}
+		conns[n_conns++] = fd;
+		c->id = ++conn_serial;
+		pthread_mutex_unlock(&conns_lock);
+		pthread_t t;
+		if (pthread_create(&t, &at, conn_thread, c) != 0) {
+			vlog_msg(LOG_ERR, "client %s: cannot start a thread; closing", c->peer);
+			pthread_mutex_lock(&conns_lock);
+			for (size_t i = 0; i < n_conns; i++)
+				if (conns[i] == fd) {
+					conns[i] = conns[--n_conns];
+					break;
+				}
+			pthread_mutex_unlock(&conns_lock);
+			close(fd);
+			free(c);
+		}
+	}
+	pthread_attr_destroy(&at);
+	/* wake the connection threads and wait for them (at most a DNS run) */
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < n_conns; i++)
+		shutdown(conns[i], SHUT_RDWR);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)G.cf->dns_timeout + 2;
+	while (n_conns > 0)
+		if (pthread_cond_timedwait(&conns_cond, &conns_lock, &until) != 0)
+			break;
+	size_t left = n_conns;
+	pthread_mutex_unlock(&conns_lock);
+	if (left)
+		vlog_msg(LOG_WARNING, "%zu connections still busy at exit", left);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [-fstnR] [-c FILE] [-o NAME=VALUE]... [-l LOG]\n"
+	    "  -c FILE        configuration file (default " DEFAULT_CONF ")\n"
+	    "  -o NAME=VALUE  override one setting (repeatable)\n"
+	    "  -f             stay in the foreground\n"
+	    "  -s             spawn(8) mode: one Postfix connection on stdin/stdout\n"
+	    "  -l LOG         log to LOG: \"stderr\", a file, or \"syslog\"\n"
+	    "  -t             check the configuration and exit\n"
+	    "  -n             print the effective configuration and exit\n"
+	    "  -R             allow running as root when no user is set\n"
+	    "  -V             print the version and the checks compiled in\n"
+	    "see mxready-policyd(8), mxready.conf(5)\n");
+}
+
+static int drop_privileges(const conf *cf, const char *sockpath, int allow_root, char *err, size_t errlen)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (cf->user[0] == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "refusing to run as root: set 'user' or pass -R");
+		return -1;
+	}
+	struct passwd *pw = getpwnam(cf->user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "user '%s' does not exist", cf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "user '%s' is root: pass -R to allow it", cf->user);
+		return -1;
+	}
+	if (sockpath && chown(sockpath, pw->pw_uid, pw->pw_gid) != 0) {
+		snprintf(err, errlen, "chown %s: %s", sockpath, strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		snprintf(err, errlen, "cannot become user '%s': %s", cf->user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		snprintf(err, errlen, "could regain root after dropping privileges");
+		return -1;
+	}
+	return 0;
+}
+
+/* Forks; the parent exits 0 once the child reports readiness on a pipe. */
+static int daemonize(void)
+{
+	int p[2];
+	char ok;
+	if (pipe(p) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &ok, 1);
+		_exit(n == 1 && ok == 'y' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") != 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return p[1];
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONF;
+	int explicit_conf = 0, foreground = 0, spawn = 0, check = 0, print = 0, allow_root = 0, ch;
+	char err[1024], logopt[CONF_STR_MAX + 16];
+	conf *cf = conf_new();
+	char **over = calloc((size_t)argc + 1, sizeof *over);
+	size_t n_over = 0;
+	int rc = 1, ready_fd = -1, lfd = -1;
+	const char *sockpath = NULL;
+
+	if (over == NULL)
+		return 1;
+	while ((ch = getopt(argc, argv, "c:o:fsl:tnRhV")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; explicit_conf = 1; break;
+		case 'o': over[n_over++] = optarg; break;
+		case 'f': foreground = 1; break;
+		case 's': spawn = 1; break;
+		case 'l':
+			snprintf(logopt, sizeof logopt, "log_file=%s", strcmp(optarg, "syslog") == 0 ? "" : optarg);
+			over[n_over++] = logopt;
+			break;
+		case 't': check = 1; break;
+		case 'n': print = 1; break;
+		case 'R': allow_root = 1; break;
+		case 'V':
+			printf(PROG " 0.1 (checks: iprev helo readiness%s)\n", psess_have_spf() ? " spf" : "");
+			free(over);
+			conf_free(cf);
+			return 0;
+		case 'h': usage(stdout); free(over); conf_free(cf); return 0;
+		default: usage(stderr); free(over); conf_free(cf); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		free(over);
+		conf_free(cf);
+		return EXIT_USAGE;
+	}
+	int have_file = explicit_conf || access(path, F_OK) == 0;
+	if (have_file && conf_load(cf, path, err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		free(over);
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	for (size_t i = 0; i < n_over; i++) {
+		char name[64], *eq = strchr(over[i], '=');
+		if (eq == NULL || (size_t)(eq - over[i]) >= sizeof name) {
+			fprintf(stderr, PROG ": -o %s: expected NAME=VALUE\n", over[i]);
+			free(over);
+			conf_free(cf);
+			return EXIT_USAGE;
+		}
+		memcpy(name, over[i], (size_t)(eq - over[i]));
+		name[eq - over[i]] = 0;
+		if (conf_set(cf, name, eq + 1, err, sizeof err) < 0) {
+			fprintf(stderr, PROG ": -o: %s\n", err);
+			free(over);
+			conf_free(cf);
+			return EXIT_CONFIG;
+		}
+	}
+	free(over);
+	if (!spawn && cf->policy_socket[0] == 0) {
+		fprintf(stderr, PROG ": policy_socket is not set\n");
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	if (print)
+		conf_print(cf, stdout);
+	if (check || print) {
+		if (check)
+			fprintf(stderr, PROG ": configuration %s OK\n", have_file ? path : "(defaults)");
+		conf_free(cf);
+		return 0;
+	}
+	/* spawn(8) starts us as the user of master.cf's user= attribute */
+	if (!spawn && geteuid() == 0 && cf->user[0] == 0 && !allow_root) {
+		fprintf(stderr, PROG ": refusing to run as root: set 'user' or pass -R\n");
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	if (vlog_open(PROG, cf, err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		conf_free(cf);
+		return EXIT_CONFIG;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe(wake_pipe) != 0) {
+		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+		goto out;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	int activated = 0;
+	if (!spawn) {
+		lfd = activated_socket();
+		activated = lfd >= 0;
+		if (lfd < 0) {
+			lfd = open_listener(cf->policy_socket, &sockpath, err, sizeof err);
+			if (lfd < 0) {
+				fprintf(stderr, PROG ": cannot listen: %s\n", err);
+				vlog_msg(LOG_ERR, "cannot listen: %s", err);
+				goto out;
+			}
+		}
+		if (!foreground) {
+			ready_fd = daemonize();
+			if (ready_fd < 0) {
+				fprintf(stderr, PROG ": cannot daemonise: %s\n", strerror(errno));
+				goto out;
+			}
+		}
+		if (cf->pidfile[0]) {
+			FILE *f = fopen(cf->pidfile, "w");
+			if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+				vlog_msg(LOG_ERR, "pidfile %s: %s", cf->pidfile, strerror(errno));
+				goto out;
+			}
+		}
+		if (drop_privileges(cf, sockpath, allow_root, err, sizeof err) < 0) {
+			vlog_msg(LOG_ERR, "%s", err);
+			if (foreground)
+				fprintf(stderr, PROG ": %s\n", err);
+			goto out;
+		}
+	}
+	/* the resolver only now: libunbound's threads do not survive fork() */
+	const char *fwd[CONF_MAX_RESOLVERS];
+	dns_options dopt;
+	conf_dns_options(cf, &dopt, fwd);
+	G.cf = cf;
+	G.cache = psess_cache_new();
+	G.res = dns_resolver_new(&dopt, err, sizeof err);
+	if (G.res == NULL) {
+		vlog_msg(LOG_ERR, "resolver: %s", err);
+		if (foreground || spawn)
+			fprintf(stderr, PROG ": resolver: %s\n", err);
+		goto out;
+	}
+	if (!psess_have_spf())
+		vlog_msg(LOG_WARNING, "SPF is not compiled into this core: spf=none for every client");
+	if (spawn) {
+		conn c = { .rfd = 0, .wfd = 1, .id = 1 };
+		snprintf(c.peer, sizeof c.peer, "spawn");
+		vlog_msg(LOG_DEBUG, "spawn mode (authserv-id %s)", cf->authserv_id);
+		serve(&c);
+		rc = 0;
+		goto out;
+	}
+	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)",
+	    activated ? "the socket inherited from systemd" : cf->policy_socket, cf->authserv_id);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "y", 1) != 1)
+			vlog_msg(LOG_WARNING, "cannot notify the parent process");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	accept_loop(lfd);
+	vlog_msg(LOG_INFO, "stopped");
+	rc = 0;
+out:
+	if (ready_fd >= 0)
+		close(ready_fd);
+	if (lfd >= 0)
+		close(lfd);
+	pthread_mutex_lock(&conns_lock);
+	size_t busy = n_conns;
+	pthread_mutex_unlock(&conns_lock);
+	if (busy == 0) {   /* a busy thread may still use them: leave them */
+		dns_resolver_free(G.res);
+		psess_cache_free(G.cache);
+	}
+	if (cf->pidfile[0] && rc == 0 && !spawn)
+		unlink(cf->pidfile);
+	if (sockpath && rc == 0)
+		unlink(sockpath);
+	vlog_close();
+	if (busy == 0)
+		conf_free(cf);
+	return rc;
+}

@@ -1,0 +1,64 @@
+#ifndef MXR_RPOLICY_H
+#define MXR_RPOLICY_H
+/*
+ * Whether the responder may answer a test mail: RFC 3834 loop rules, the
+ * backscatter rule, sender syntax; and the authentication results it
+ * reports, read only from the Authentication-Results field (RFC 8601) that
+ * carries our own authserv-id (the milter removes forged copies of it).
+ * The authserv-id is read by core/authres.h's authres_authserv_id(); the
+ * resinfo part (method=result ptype.prop=value) by the reader here.
+ */
+#include <stddef.h>
+
+#define RPOLICY_RESULT_MAX 16
+#define RPOLICY_PROP_MAX   256
+#define RPOLICY_ADDR_MAX   320      /* local@domain as text */
+
+typedef struct rpolicy_auth {
+	int found;                      /* a field with our authserv-id was seen */
+	char spf[RPOLICY_RESULT_MAX];   /* "none" unless reported */
+	char dkim[RPOLICY_RESULT_MAX];  /* "pass" if any signature passed */
+	char dmarc[RPOLICY_RESULT_MAX];
+	char iprev[RPOLICY_RESULT_MAX];
+	char spf_prop[RPOLICY_PROP_MAX];    /* "smtp.mailfrom=..." as reported */
+	char dkim_prop[RPOLICY_PROP_MAX];   /* "header.d=..." of the best signature */
+	char dmarc_prop[RPOLICY_PROP_MAX];  /* "header.from=..." */
+} rpolicy_auth;
+
+typedef enum {
+	RPOLICY_REPLY = 0,
+	RPOLICY_NULL_SENDER,       /* RFC 3834 2: never answer <> */
+	RPOLICY_BAD_SENDER,        /* not a plain local@domain we can write safely */
+	RPOLICY_SYSTEM_SENDER,     /* MAILER-DAEMON, owner-*, *-request, postmaster-like */
+	RPOLICY_OUR_DOMAIN,        /* from ourselves: a loop */
+	RPOLICY_AUTO_SUBMITTED,    /* Auto-Submitted other than "no" (RFC 3834 5) */
+	RPOLICY_PRECEDENCE,        /* Precedence: bulk / list / junk */
+	RPOLICY_LIST,              /* List-Id or List-* fields (RFC 2369, 2919) */
+	RPOLICY_BACKSCATTER        /* SPF fail/softfail and no DKIM pass */
+} rpolicy_reason;
+
+typedef struct rpolicy_input {
+	const char *sender;               /* envelope sender, "" for <> */
+	const char *auto_submitted;       /* field value or NULL */
+	const char *precedence;           /* field value or NULL */
+	int has_list_fields;
+	const char (*our_domains)[256];
+	size_t n_our_domains;
+	const rpolicy_auth *auth;
+	int backscatter_reply;            /* 1 = answer even when forged-looking */
+} rpolicy_input;
+
+/* Resets a to "none" everywhere, found 0. */
+void rpolicy_auth_init(rpolicy_auth *a);
+/* Reads one Authentication-Results field value.  If its authserv-id equals
+ * ours (case-insensitive) and a is not yet filled, fills a and returns 1;
+ * returns 0 for another authserv-id, -1 if the value is malformed. */
+int rpolicy_auth_parse(const char *value, size_t len, const char *authserv_id, rpolicy_auth *a);
+/* 1 if s is a plain address (dot-atom or simple local part, host-name
+ * domain, printable ASCII without specials, at most RPOLICY_ADDR_MAX). */
+int rpolicy_sender_ok(const char *s);
+rpolicy_reason rpolicy_decide(const rpolicy_input *in);
+/* "reply", "null-sender", ... (log keyword). */
+const char *rpolicy_reason_str(rpolicy_reason r);
+
+#endif

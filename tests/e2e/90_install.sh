@@ -1,0 +1,158 @@
+#!/bin/sh
+# make install from the tree already built ($MXR_BUILD): PREFIX=/usr and
+# DESTDIR put the programs in usr/bin and usr/sbin, the sample configuration
+# in etc/mxready, the systemd units in usr/lib/systemd/system and the man
+# pages in usr/share/man/manN, with the right modes and nothing else; the
+# installed units pass `systemd-analyze verify` in a root made of the
+# installed tree and the host's units, and every man page renders without a
+# groff warning.  make runs with -o all: the install target depends on all,
+# and rebuilding the shared build directory here (perhaps with other flags)
+# is not what this test is about.
+. "$(dirname "$0")/../lib.sh"
+B=$MXR_TOP/$MXR_BUILD
+[ -x "$B/mxready" ] || { fail "mxready built in $MXR_BUILD" "$B/mxready missing"; finish; }
+T=$(mktemp -d /tmp/mxr-install.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+DEST=$T/dest
+cd "$MXR_TOP" || { fail "cd $MXR_TOP"; finish; }
+
+inst() {   # inst DESTDIR [VAR=VALUE...]: make install, log in $T/make.log
+	d=$1
+	shift
+	# hermetic: no settings inherited from a calling make or the environment
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PREFIX -u DESTDIR -u BINDIR -u SBINDIR \
+		-u MANDIR -u SYSCONFDIR -u UNITDIR -u SAN -u BUILD \
+		make -C "$MXR_TOP" -s -o all BUILD="$MXR_BUILD" DESTDIR="$d" "$@" install >"$T/make.log" 2>&1
+}
+inst "$DEST" PREFIX=/usr
+rc=$?
+check_eq "$rc" 0 "make install PREFIX=/usr DESTDIR=... exits 0"
+[ $rc -eq 0 ] || { tail -n 20 "$T/make.log"; finish; }
+
+# --- what must be installed, and where (mode path source)
+: >"$T/want"
+echo "755 usr/bin/mxready $B/mxready" >>"$T/want"
+for p in mxready-milter mxready-policyd mxready-responder; do
+	[ -f "$B/$p" ] && echo "755 usr/sbin/$p $B/$p" >>"$T/want"
+done
+for f in conf/*; do
+	[ -f "$f" ] && echo "644 etc/mxready/${f#conf/} $MXR_TOP/$f" >>"$T/want"
+done
+units=0
+if ls systemd/*.service >/dev/null 2>&1; then
+	for f in systemd/*; do
+		[ -f "$f" ] && echo "644 usr/lib/systemd/system/${f#systemd/} $MXR_TOP/$f" >>"$T/want" && units=$((units+1))
+	done
+fi
+mans=0
+for m in man/*.[0-9]; do
+	[ -f "$m" ] || continue
+	echo "644 usr/share/man/man${m##*.}/${m#man/} $MXR_TOP/$m" >>"$T/want"
+	mans=$((mans+1))
+done
+nprog=$(grep -c '^755 ' "$T/want")
+nconf=$(grep -c ' etc/mxready/' "$T/want")
+echo "# expecting $nprog programs, $nconf conf files, $units unit files, $mans man pages"
+
+# every expected file: present, same bytes, right mode
+while read -r mode path src; do
+	if [ ! -f "$DEST/$path" ]; then
+		fail "installed: /$path" "missing"
+		continue
+	fi
+	if cmp -s "$src" "$DEST/$path"; then pass "installed: /$path (same as ${src#"$MXR_TOP"/})"
+	else fail "installed: /$path" "differs from $src"; fi
+	check_eq "$(stat -c %a "$DEST/$path")" "$mode" "installed: /$path mode $mode"
+done <"$T/want"
+# nothing else (no stray files, nothing outside the expected directories)
+(cd "$DEST" && find . -type f -o -type l | sed 's|^\./||' | sort) >"$T/got"
+cut -d' ' -f2 "$T/want" | sort >"$T/wantpaths"
+extra=$(comm -13 "$T/wantpaths" "$T/got" | tr '\n' ' ')
+check_eq "$extra" "" "make install writes nothing but the expected files"
+check_eq "$(stat -c %a "$DEST/etc/mxready")" 755 "/etc/mxready is a directory, mode 755"
+
+# the installed program runs
+out=$("$DEST/usr/bin/mxready" --help 2>&1)
+check_eq "$?" 0 "installed /usr/bin/mxready --help exits 0"
+check_match "$out" '^usage: mxready check' "installed /usr/bin/mxready prints its usage"
+for p in mxready-milter mxready-policyd mxready-responder; do
+	[ -x "$DEST/usr/sbin/$p" ] || continue
+	[ -x "$DEST/usr/bin/$p" ] && fail "$p installed in bin" "daemons belong in sbin"
+done
+
+# a second install over the first one works and leaves the same set of
+# files, each still equal to its source
+inst "$DEST" PREFIX=/usr
+check_eq "$?" 0 "make install a second time over the first exits 0"
+(cd "$DEST" && find . -type f -o -type l | sed 's|^\./||' | sort) >"$T/got2"
+check_eq "$(cmp -s "$T/got" "$T/got2" && echo same)" same "the second install leaves the same set of files"
+bad=$(while read -r mode path src; do cmp -s "$src" "$DEST/$path" || printf '%s ' "$path"; done <"$T/want")
+check_eq "$bad" "" "after the second install every file equals its source"
+
+# the default PREFIX is /usr/local
+inst "$T/dest2"
+check_eq "$?" 0 "make install with the default PREFIX exits 0"
+check_eq "$( [ -x "$T/dest2/usr/local/bin/mxready" ] && echo yes)" yes "default PREFIX: /usr/local/bin/mxready"
+[ -f "$B/mxready-milter" ] &&
+	check_eq "$( [ -x "$T/dest2/usr/local/sbin/mxready-milter" ] && echo yes)" yes "default PREFIX: /usr/local/sbin/mxready-milter"
+
+# --- systemd units
+if [ "$units" -eq 0 ]; then
+	echo "SKIP: $T_NAME: no systemd/*.service in the tree: no unit to install or verify"
+elif ! command -v systemd-analyze >/dev/null 2>&1; then
+	echo "SKIP: $T_NAME: systemd-analyze not installed: $units unit files installed but not verified"
+else
+	# A root holding the installed tree plus the host's own units (targets,
+	# sockets, ...): verify resolves ExecStart= in the root, so the units
+	# must name the programs where PREFIX=/usr put them.
+	vroot() {   # vroot INSTALLED UNITDIR ROOT
+		cp -a "$1/." "$3/"
+		mkdir -p "$3/usr/lib/systemd/system"
+		for u in /usr/lib/systemd/system/* /lib/systemd/system/*; do
+			[ -f "$u" ] && [ ! -L "$u" ] && [ ! -e "$3/$2/${u##*/}" ] &&
+				[ ! -e "$3/usr/lib/systemd/system/${u##*/}" ] && cp "$u" "$3/usr/lib/systemd/system/"
+		done
+	}
+	vroot "$DEST" usr/lib/systemd/system "$T/vroot"
+	vroot "$T/dest2" usr/local/lib/systemd/system "$T/vroot2"
+	for u in "$DEST"/usr/lib/systemd/system/*; do
+		n=${u##*/}
+		case $n in *.service|*.socket|*.timer|*.path|*.target) ;; *) continue;; esac
+		vout=$(systemd-analyze verify --man=no --root="$T/vroot" "$n" 2>&1)
+		vrc=$?
+		check_eq "$vrc:$vout" "0:" "systemd-analyze verify $n (PREFIX=/usr)"
+		vout=$(systemd-analyze verify --man=no --root="$T/vroot2" "$n" 2>&1)
+		vrc=$?
+		check_eq "$vrc:$vout" "0:" "systemd-analyze verify $n (default PREFIX /usr/local)"
+		# man: pages named in Documentation= that are ours must be installed
+		for doc in $(sed -n 's/^Documentation=//p' "$u"); do
+			case $doc in
+			man:mxready*\(*\))
+				page=${doc#man:}; sec=${page#*\(}; sec=${sec%\)}; page=${page%%\(*}
+				check_eq "$( [ -f "$DEST/usr/share/man/man$sec/$page.$sec" ] && echo yes)" yes \
+					"$n: Documentation=$doc is installed";;
+			esac
+		done
+	done
+fi
+
+# --- man pages
+if [ "$mans" -eq 0 ]; then
+	echo "SKIP: $T_NAME: no man/*.[0-9] in the tree: no man page to install or render"
+elif ! command -v man >/dev/null 2>&1; then
+	echo "SKIP: $T_NAME: man not installed: $mans man pages installed but not rendered"
+else
+	for m in "$DEST"/usr/share/man/man*/*; do
+		[ -f "$m" ] || continue
+		n=${m#"$DEST"/usr/share/man/}
+		warn=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+		check_eq "$warn" "" "man -l $n renders without warnings"
+		text=$(MANWIDTH=80 man -l "$m" 2>/dev/null)
+		check_match "$text" '^NAME' "man -l $n has a NAME section"
+		sec=${m##*.}
+		# man(7) .TH NAME SECTION or mdoc(7) .Dt NAME SECTION
+		th=$(awk '$1 == ".TH" || $1 == ".Dt" { gsub(/"/, "", $3); print $3; exit }' "$m")
+		check_eq "$th" "$sec" "$n: the section of .TH/.Dt matches the directory"
+	done
+fi
+finish

@@ -1,0 +1,39 @@
+/*
+ * libFuzzer target for the responder's reader of Authentication-Results
+ * values (responder/rpolicy.c) and its sender/loop rules: the first byte
+ * picks the field, the rest is the value.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../responder/rpolicy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char ours[1][256] = { "dual.example" };
+	char *v;
+	rpolicy_auth a;
+	rpolicy_input in = { 0 };
+
+	if (size < 1)
+		return 0;
+	v = malloc(size);
+	if (v == NULL)
+		abort();
+	memcpy(v, data + 1, size - 1);
+	v[size - 1] = 0;
+	rpolicy_auth_init(&a);
+	(void)rpolicy_auth_parse(v, size - 1, "mx.example", &a);
+	in.sender = (data[0] & 1) ? v : "user@example.org";
+	in.auto_submitted = (data[0] & 2) ? v : NULL;
+	in.precedence = (data[0] & 4) ? v : NULL;
+	in.our_domains = ours;
+	in.n_our_domains = 1;
+	in.auth = &a;
+	(void)rpolicy_decide(&in);
+	(void)rpolicy_sender_ok(v);
+	free(v);
+	return 0;
+}

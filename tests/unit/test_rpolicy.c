@@ -1,0 +1,98 @@
+/* Unit tests of the responder's RFC 3834 rules, the backscatter rule and
+ * the reader of our Authentication-Results field. */
+#include <stdio.h>
+#include "tap.h"
+/* compiled in directly: unit tests link only the core library */
+#include "../../responder/rpolicy.c"
+
+static const char ours[2][256] = { "v6only.example", "dual.example" };
+
+static rpolicy_reason dec(const char *sender, const char *as, const char *prec, int list, const rpolicy_auth *a)
+{
+	rpolicy_input in = { .sender = sender, .auto_submitted = as, .precedence = prec,
+		.has_list_fields = list, .our_domains = ours, .n_our_domains = 2, .auth = a };
+	return rpolicy_decide(&in);
+}
+
+static int ar(const char *v, rpolicy_auth *a)
+{
+	rpolicy_auth_init(a);
+	return rpolicy_auth_parse(v, strlen(v), "mx.example", a);
+}
+
+int main(void)
+{
+	rpolicy_auth a;
+
+	tap_name = "test_rpolicy";
+	rpolicy_auth_init(&a);
+	TAP_INT(dec("user@example.org", NULL, NULL, 0, &a), RPOLICY_REPLY, "plain mail: reply");
+	TAP_INT(dec("", NULL, NULL, 0, &a), RPOLICY_NULL_SENDER, "<>: never (RFC 3834 2)");
+	TAP_INT(dec("user@example.org", "auto-replied", NULL, 0, &a), RPOLICY_AUTO_SUBMITTED, "Auto-Submitted: auto-replied");
+	TAP_INT(dec("user@example.org", " auto-generated (x)", NULL, 0, &a), RPOLICY_AUTO_SUBMITTED, "Auto-Submitted: auto-generated");
+	TAP_INT(dec("user@example.org", "No", NULL, 0, &a), RPOLICY_REPLY, "Auto-Submitted: no (any case) is answered");
+	TAP_INT(dec("user@example.org", "no; extra", NULL, 0, &a), RPOLICY_REPLY, "Auto-Submitted: no with parameters");
+	TAP_INT(dec("user@example.org", "nobody", NULL, 0, &a), RPOLICY_AUTO_SUBMITTED, "Auto-Submitted: nobody is not no");
+	TAP_INT(dec("user@example.org", NULL, "bulk", 0, &a), RPOLICY_PRECEDENCE, "Precedence: bulk");
+	TAP_INT(dec("user@example.org", NULL, "List", 0, &a), RPOLICY_PRECEDENCE, "Precedence: list");
+	TAP_INT(dec("user@example.org", NULL, "junk", 0, &a), RPOLICY_PRECEDENCE, "Precedence: junk");
+	TAP_INT(dec("user@example.org", NULL, "first-class", 0, &a), RPOLICY_REPLY, "Precedence: first-class answered");
+	TAP_INT(dec("user@example.org", NULL, NULL, 1, &a), RPOLICY_LIST, "List-* fields");
+	TAP_INT(dec("MAILER-DAEMON@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "MAILER-DAEMON");
+	TAP_INT(dec("owner-list@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "owner-");
+	TAP_INT(dec("list-request@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "-request");
+	TAP_INT(dec("x@dual.example", NULL, NULL, 0, &a), RPOLICY_OUR_DOMAIN, "our domain");
+	TAP_INT(dec("x@mx.V6ONLY.example", NULL, NULL, 0, &a), RPOLICY_OUR_DOMAIN, "a subdomain of ours, any case");
+	TAP_INT(dec("x@notdual.example", NULL, NULL, 0, &a), RPOLICY_REPLY, "a suffix that is not a subdomain");
+	TAP_INT(dec("a b@example.org", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "space in local part");
+	TAP_INT(dec("a@example.org\r\nBcc: x@y", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "header injection attempt");
+	TAP_INT(dec("\"q\"@example.org", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "quoted local part");
+	TAP_INT(dec("a@[192.0.2.1]", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "address literal");
+	TAP_INT(dec("nodomain", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "no domain");
+
+	/* our Authentication-Results only */
+	TAP_INT(ar("mx.example; spf=pass smtp.mailfrom=a@example.org; dkim=pass header.d=example.org;"
+	    " dmarc=pass header.from=example.org; iprev=pass policy.iprev=192.0.2.1", &a), 1, "ours parsed");
+	TAP_STR(a.spf, "pass", "spf");
+	TAP_STR(a.spf_prop, "smtp.mailfrom=a@example.org", "spf property");
+	TAP_STR(a.dkim, "pass", "dkim");
+	TAP_STR(a.dmarc, "pass", "dmarc");
+	TAP_STR(a.iprev, "pass", "iprev");
+	TAP_INT(ar("other.example; spf=pass smtp.mailfrom=a@example.org", &a), 0, "another authserv-id ignored");
+	TAP_STR(a.spf, "none", "nothing taken from it");
+	TAP_INT(ar("mx.example.evil; spf=pass", &a), 0, "a longer id is another id");
+	TAP_INT(ar(" (comment) MX.Example (c2); SPF=Fail (reason; with semicolon) smtp.mailfrom=b@example.org;\n\t"
+	    "dkim=fail (bad) header.d=x.example; dkim=pass header.d=example.org; dkim=fail header.d=y.example", &a), 1,
+	    "comments, case, folding");
+	TAP_STR(a.spf, "fail", "spf lower-cased, comment with ';' skipped");
+	TAP_STR(a.dkim, "pass", "any passing signature wins");
+	TAP_STR(a.dkim_prop, "header.d=example.org", "the passing signature's domain");
+	TAP_INT(ar("mx.example; none", &a), 1, "'none' result");
+	TAP_STR(a.spf, "none", "none stays none");
+	TAP_INT(ar("", &a), -1, "empty value malformed");
+	TAP_INT(ar("mx.example; spf=pass reason=\"a;b\" smtp.mailfrom=x@y; dmarc=fail", &a), 1, "quoted ';'");
+	TAP_STR(a.dmarc, "fail", "field after a quoted ';'");
+	{
+		rpolicy_auth b;
+		rpolicy_auth_init(&b);
+		rpolicy_auth_parse("mx.example; spf=pass", 20, "mx.example", &b);
+		rpolicy_auth_parse("mx.example; spf=fail", 20, "mx.example", &b);
+		TAP_STR(b.spf, "pass", "the first (topmost) field of ours counts");
+	}
+	/* backscatter */
+	ar("mx.example; spf=fail smtp.mailfrom=a@example.org; dkim=none", &a);
+	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER, "SPF fail, no DKIM: suppressed");
+	ar("mx.example; spf=softfail; dkim=fail", &a);
+	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER, "SPF softfail, DKIM fail: suppressed");
+	ar("mx.example; spf=fail; dkim=pass header.d=example.org", &a);
+	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_REPLY, "SPF fail but DKIM pass: answered");
+	ar("mx.example; spf=none; dkim=none", &a);
+	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_REPLY, "no SPF, no DKIM: answered (rate-limited)");
+	ar("mx.example; spf=fail; dkim=none", &a);
+	{
+		rpolicy_input in = { .sender = "a@example.org", .our_domains = ours, .n_our_domains = 2,
+			.auth = &a, .backscatter_reply = 1 };
+		TAP_INT(rpolicy_decide(&in), RPOLICY_REPLY, "backscatter = reply answers anyway");
+	}
+	return TAP_DONE();
+}
