@@ -326,6 +326,15 @@ print(" ".join(fc.parse(f).authserv_id for f in re.split(r"\n(?!\t)", text) if f
 PYEOF
 )
 check_eq "$ids" "$ID $ID $ID $ID $ID $ID" "python3-authres reads the given authserv-id in all 6 fields"
+# other valid ids come out exactly as given
+for id in MX.Cli-Test.XTEST a_b-c 1.example; do
+	"$MXR" check --resolver "$MXR_RESOLVER" --trust-anchor "$MXR_TA" --timeout $TIMEOUT --authres "$id" \
+		--client-ip 5.0.2.11 good.xtest >"$D/id.out" 2>"$D/id.err"
+	got=$($PY -c 'import sys, authres; print(authres.all_features().parse(open(sys.argv[1]).read().rstrip("\n")).authserv_id)' "$D/id.out" 2>&1)
+	# python3-authres lower-cases the id (it is case-insensitive); the field keeps it as given
+	check_eq "$got" "$(printf '%s' "$id" | tr 'A-Z' 'a-z')" "authres id '$id': python3-authres reads it back"
+	check_eq "$(head -1 "$D/id.out")" "Authentication-Results: $id;" "authres id '$id': written as given"
+done
 # authserv-ids that are not an RFC 8601 value (token or quoted string):
 # refused with exit 2, never rewritten into something else
 for bad in 'a;b' 'a b' '' 'x(y)' 'a"b'; do

@@ -40,8 +40,14 @@ for f in conf/*; do
 done
 units=0
 if ls systemd/*.service >/dev/null 2>&1; then
+	# units must name the programs where PREFIX=/usr puts them: the source
+	# with /usr/local/{s,}bin replaced
+	mkdir -p "$T/units"
 	for f in systemd/*; do
-		[ -f "$f" ] && echo "644 usr/lib/systemd/system/${f#systemd/} $MXR_TOP/$f" >>"$T/want" && units=$((units+1))
+		[ -f "$f" ] || continue
+		sed -e 's|/usr/local/sbin/|/usr/sbin/|g' -e 's|/usr/local/bin/|/usr/bin/|g' "$f" >"$T/units/${f#systemd/}"
+		echo "644 usr/lib/systemd/system/${f#systemd/} $T/units/${f#systemd/}" >>"$T/want"
+		units=$((units+1))
 	done
 fi
 mans=0
@@ -60,8 +66,9 @@ while read -r mode path src; do
 		fail "installed: /$path" "missing"
 		continue
 	fi
-	if cmp -s "$src" "$DEST/$path"; then pass "installed: /$path (same as ${src#"$MXR_TOP"/})"
-	else fail "installed: /$path" "differs from $src"; fi
+	case $src in "$T"/units/*) what="systemd/${src##*/} with PREFIX=/usr paths";; *) what=${src#"$MXR_TOP"/};; esac
+	if cmp -s "$src" "$DEST/$path"; then pass "installed: /$path (same as $what)"
+	else fail "installed: /$path" "differs from $what: $(diff "$src" "$DEST/$path" | head -3 | tr '\n' ' ')"; fi
 	check_eq "$(stat -c %a "$DEST/$path")" "$mode" "installed: /$path mode $mode"
 done <"$T/want"
 # nothing else (no stray files, nothing outside the expected directories)
@@ -70,6 +77,12 @@ cut -d' ' -f2 "$T/want" | sort >"$T/wantpaths"
 extra=$(comm -13 "$T/wantpaths" "$T/got" | tr '\n' ' ')
 check_eq "$extra" "" "make install writes nothing but the expected files"
 check_eq "$(stat -c %a "$DEST/etc/mxready")" 755 "/etc/mxready is a directory, mode 755"
+if [ "$units" -gt 0 ]; then
+	check_eq "$(cat "$DEST"/usr/lib/systemd/system/* | grep -c '/usr/local')" 0 \
+		"PREFIX=/usr: no installed unit mentions /usr/local"
+	check_eq "$(cat "$DEST"/usr/lib/systemd/system/* | grep -cF "$DEST")" 0 \
+		"no installed unit mentions the DESTDIR"
+fi
 
 # the installed program runs
 out=$("$DEST/usr/bin/mxready" --help 2>&1)
@@ -95,6 +108,16 @@ check_eq "$?" 0 "make install with the default PREFIX exits 0"
 check_eq "$( [ -x "$T/dest2/usr/local/bin/mxready" ] && echo yes)" yes "default PREFIX: /usr/local/bin/mxready"
 [ -f "$B/mxready-milter" ] &&
 	check_eq "$( [ -x "$T/dest2/usr/local/sbin/mxready-milter" ] && echo yes)" yes "default PREFIX: /usr/local/sbin/mxready-milter"
+
+# SYSCONFDIR moves the configuration, and the units follow it
+inst "$T/dest3" PREFIX=/usr SYSCONFDIR=/srv/etc
+check_eq "$?" 0 "make install SYSCONFDIR=/srv/etc exits 0"
+check_eq "$( [ -f "$T/dest3/srv/etc/mxready/mxready.conf" ] && [ ! -e "$T/dest3/etc" ] && echo yes)" yes \
+	"SYSCONFDIR=/srv/etc: the configuration in /srv/etc/mxready, nothing in /etc"
+if [ "$units" -gt 0 ]; then
+	check_eq "$(cat "$T/dest3"/usr/lib/systemd/system/* | sed 's|/srv/etc/mxready|-|g' | grep -c '/etc/mxready')" 0 \
+		"SYSCONFDIR=/srv/etc: no installed unit names /etc/mxready"
+fi
 
 # --- systemd units
 if [ "$units" -eq 0 ]; then
