@@ -1,11 +1,11 @@
 #!/bin/sh
-# The RFC 7208 test suite (../shared/testdata/spf) through our evaluator and
+# The RFC 7208 test suite (tests/data/spf) through our evaluator and
 # our DNS layer (table backend): the pass count must not drop, and every
 # case that does not pass must be listed with its reason in docs/spf.md.
 # Then libspf2 on the same suite: the measurement behind docs/spf.md.
 # Needs no DNS world.
 . "$(dirname "$0")/../lib.sh"
-YML=${MXR_SPF_SUITE:-$MXR_TOP/../shared/testdata/spf/rfc7208-tests.yml}
+YML=${MXR_SPF_SUITE:-$MXR_TOP/tests/data/spf/rfc7208-tests.yml}
 B=$MXR_TOP/$MXR_BUILD/tests
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 T=$(mktemp -d /tmp/mxr-spfsuite.XXXXXX)

@@ -23,6 +23,7 @@ Zone data follows the suite's own driver (pyspf testspf.py):
     time out (the table's "NAME TIMEOUT");
   - a name whose entries all vanish still exists (answers NODATA).
 """
+import os
 import sys
 import yaml
 
@@ -90,7 +91,7 @@ def emit_name(w, name, entries):
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else '/work/shared/testdata/spf/rfc7208-tests.yml'
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'spf', 'rfc7208-tests.yml')
     out = sys.stdout.buffer
     def w(s):
         out.write(s.encode('latin-1'))
