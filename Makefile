@@ -140,5 +140,7 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all check demo bench install clean deps fuzz
+# Keep the objects of the fuzz build between runs.
+.SECONDARY:
 
 -include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

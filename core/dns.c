@@ -297,7 +297,7 @@ void dns_decode_rdata(dns_run *run, int qtype, dns_rr *rr)
 {
 	const unsigned char *p = rr->rdata;
 	size_t n = rr->rdlen;
-	char buf[1024];
+	char buf[DNS_NAME_MAX * 4 + 1];   /* every octet of a name escaped as \DDD */
 
 	switch (qtype) {
 	case DNS_T_A:

@@ -395,6 +395,9 @@ void dsn_explain(const dsn_rcpt *r, char *out, size_t outlen)
 		s = "Your mail server has an IPv6 address, but it did not answer on port 25 over IPv6 (connection timed out): a firewall drops the packets, or the IPv6 route to it is broken.";
 	else if (has(d, "network is unreachable") || has(d, "no route to host"))
 		s = "Your mail server's IPv6 address cannot be reached: there is no route to it.";
+	else if ((has(d, "greylist") || has(d, "graylist") || has(d, "try again later")) &&
+	    (r->status[0] == '5' || has(d, "; 5") || has(d, " 55")))
+		s = "Your mail server answered with a permanent error (5xx) where greylisting should answer with a temporary one (4xx): the mail was refused instead of delayed.";
 	else if (strncmp(r->status, "5.1.", 4) == 0 || has(d, "user unknown") || has(d, "does not exist"))
 		s = "Your mail server was reached over IPv6, but it does not accept the recipient address.";
 	else if (r->action == DSN_ACTION_DELAYED || r->status[0] == '4')

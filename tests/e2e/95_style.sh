@@ -27,6 +27,9 @@
 #    "if (p == NULL) return;" or "if (!p) return;", is wholly inside
 #    "if (p) {...}", or is nothing but free(p)); and core's x_free(NULL) are
 #    called for real, under the sanitizers when the build has them.
+#  - untrusted text is made printable before logging: values with control,
+#    8-bit, quote and line-end bytes go through the verdict line of
+#    daemon/vlog.c and come out escaped, printable, on one line.
 # A self-test first runs every detector on planted violations, so a scanner
 # that sees nothing fails instead of passing.
 . "$(dirname "$0")/../lib.sh"
@@ -35,7 +38,9 @@ B=$MXR_BUILD
 TMP=$(mktemp -d /tmp/mxr-style.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 SCAN=$TMP/scan.py
-scan() { python3 "$SCAN" "$@" 2>&1; }
+# The real interpreter once: a version manager's shim costs a second a call.
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
+scan() { "$PY" "$SCAN" "$@" 2>&1; }
 SRC_DIRS="core cli milter policy responder daemon tests/tools tests/unit tests/fuzz"
 MOD_DIRS="core daemon milter policy responder"
 files() { for d in "$@"; do for f in "$d"/*.c "$d"/*.h; do [ -f "$f" ] && echo "$f"; done; done; }
@@ -493,7 +498,7 @@ check_eq "$v" "core/foo.o: exports foo_zap, not declared in core/foo.h" "self-te
 
 # --- sources ------------------------------------------------------------------
 n=$(files $SRC_DIRS | wc -l)
-[ "$n" -ge 40 ] && pass "sources found ($n files)" || fail "sources found" "only $n files under $SRC_DIRS"
+if [ "$n" -ge 40 ]; then pass "sources found ($n files)"; else fail "sources found" "only $n files under $SRC_DIRS"; fi
 for d in $SRC_DIRS; do
 	check_eq "$(scan banned $(files $d))" "" "$d: no strcpy/strcat/sprintf/vsprintf/strtok/gets"
 done
@@ -510,14 +515,14 @@ check_eq "$(scan documented $(hfiles $MOD_DIRS))" "" "every function declared in
 check_eq "$(scan pairs $(hfiles $MOD_DIRS))" "" "every x_new() has its x_free()"
 check_eq "$(scan frees $(hfiles $MOD_DIRS))" "" "every x_free() returns early on NULL (heuristic)"
 nf=$(grep -ho '\bvoid [a-z_]*_free *(' $(hfiles $MOD_DIRS) | wc -l)
-[ "$nf" -ge 5 ] && pass "x_free functions found ($nf)" || fail "x_free functions found" "only $nf"
+if [ "$nf" -ge 5 ]; then pass "x_free functions found ($nf)"; else fail "x_free functions found" "only $nf"; fi
 
 # --- objects ------------------------------------------------------------------
 stale=
 for c in $(cfiles $MOD_DIRS cli tests/tools); do
 	o=$B/${c%.c}.o
 	if [ ! -f "$o" ]; then stale="$stale $o(missing)"
-	elif [ "$c" -nt "$o" ]; then stale="$stale $o"; fi
+	elif [ -n "$(find "$c" -newer "$o")" ]; then stale="$stale $o"; fi
 done
 check_eq "$stale" "" "every object of $B is there and newer than its source"
 LIB=$B/libmxready.a
@@ -538,7 +543,7 @@ syms() {   # "dir/module TYPE symbol" for each defined global symbol
 OBJS=$(for c in $(cfiles daemon milter policy responder cli); do echo "$B/${c%.c}.o"; done)
 syms "$LIB" $OBJS >"$TMP/syms"
 n=$(wc -l <"$TMP/syms")
-[ "$n" -ge 50 ] && pass "exported symbols read ($n)" || fail "exported symbols read" "only $n from nm"
+if [ "$n" -ge 50 ]; then pass "exported symbols read ($n)"; else fail "exported symbols read" "only $n from nm"; fi
 check_eq "$(scan symbols <"$TMP/syms")" "" "every exported symbol carries its module prefix; main.o exports main only"
 check_eq "$(scan declared "$MXR_TOP" <"$TMP/syms")" "" "every exported symbol is declared in its module's header"
 
@@ -568,5 +573,32 @@ if ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Werror -Icore -I/usr/include/opendkim
 	check_eq "$? $(grep -c . "$TMP/run.log")" "0 0" "core x_free(NULL) calls ($(grep -c 'NULL);' "$TMP/frees.c")) are no-ops"
 else
 	fail "core x_free(NULL) program builds" "$(head -c 400 "$TMP/cc.log")"
+fi
+
+# Untrusted text made printable before logging: the verdict line's values
+# (daemon/vlog.c) with control bytes, 8-bit bytes, quotes and line ends.
+cat >"$TMP/vl.c" <<'EOF'
+#include <stdio.h>
+#include "vlog.h"
+int main(void);
+int main(void)
+{
+	static const char nasty[] = "a\x01" "b\x1b[31m c\"d\\e\xff=\r\n";
+	vlog_line l;
+	vlog_begin(&l, "Q\x1b\n");
+	vlog_add(&l, "from", nasty);
+	vlog_addn(&l, "nul", "x\0y", 3);
+	vlog_addf(&l, "fmt", "<%s>", nasty);
+	fputs(vlog_end(&l), stdout);
+	return 0;
+}
+EOF
+if ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Werror -Icore -Idaemon $SANF -o "$TMP/vl" "$TMP/vl.c" \
+	"$B/daemon/vlog.o" "$B/daemon/conf.o" "$LIB" $LIBS >"$TMP/cc.log" 2>&1; then
+	"$TMP/vl" >"$TMP/vl.out" 2>&1
+	check_eq "$? $(LC_ALL=C tr -d ' -~' <"$TMP/vl.out" | wc -c)" "0 0" "verdict line of hostile values: printable ASCII only, one line"
+	check_eq "$(cat "$TMP/vl.out")" 'Q\x1b\x0a: from="a\x01b\x1b[31m c\"d\\e\xff=\x0d\x0a" nul=x\x00y fmt="<a\x01b\x1b[31m c\"d\\e\xff=\x0d\x0a>"' "verdict line: hostile bytes escaped, not dropped"
+else
+	fail "verdict line program builds" "$(head -c 400 "$TMP/cc.log")"
 fi
 finish

@@ -103,6 +103,17 @@ int main(void)
 	dsn_explain(&rep.rcpt[0], why, sizeof why);
 	TAP_OK(strstr(why, "does not accept the recipient") != NULL, "explained: unknown user");
 
+	/* seed 000: greylisting that answers 5xx instead of 4xx */
+	TAP_INT(parse_str("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; m\n\nFinal-Recipient: rfc822; g@c\nAction: failed\nStatus: 5.7.1\n"
+	    "Diagnostic-Code: smtp; 550 5.7.1 Greylisted, please try again later\n--b--\n"), 0, "greylisting DSN parses");
+	dsn_explain(&rep.rcpt[0], why, sizeof why);
+	TAP_OK(strstr(why, "greylisting should answer with a temporary one (4xx)") != NULL, "explained: greylisting with 5xx (%s)", why);
+	rep.rcpt[0].action = DSN_ACTION_DELAYED;
+	snprintf(rep.rcpt[0].status, sizeof rep.rcpt[0].status, "4.7.1");
+	snprintf(rep.rcpt[0].diagnostic, sizeof rep.rcpt[0].diagnostic, "smtp; 450 4.7.1 Greylisted, try again later");
+	dsn_explain(&rep.rcpt[0], why, sizeof why);
+	TAP_OK(strstr(why, "temporary failure, often greylisting") != NULL, "explained: proper 4xx greylisting is a delay (%s)", why);
 	TAP_INT(parse_str("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
 	    "Reporting-MTA: dns; m\n\nFinal-Recipient: rfc822; z@c\nAction: failed\nStatus: 5.12345.1\n--b--\n"), 0,
 	    "bad status syntax still parses");
