@@ -117,7 +117,8 @@ demo: deps
 	$(MAKE) all
 	sh tests/demo.sh build
 
-bench: deps
+bench:
+	MXR_BENCH=1 sh scripts/deps.sh
 	$(MAKE) all
 	sh bench/run.sh build
 

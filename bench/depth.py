@@ -16,8 +16,11 @@ schedule of a perfectly parallel client of libunbound); the depth is the
 round at which the last validated answer arrives.  data_depth is the same
 without DNSSEC (answers usable on arrival).
 
-With a TRACE of bench/delayproxy.py, prints the
-lookups that really left in a later round than the schedule allows (where
+With a TRACE of bench/delayproxy.py, prints where the time went
+(resolver_ms: the resolver's own answer time, slowest query of each round;
+between_rounds_ms: from the last answer passed on to the next round's first
+query, i.e. validation, callbacks, scheduling), then measured_rounds and
+the lookups that left in a later round than the schedule allows (where
 mxready serialises); a query's round is one more than that of the latest
 answer passed on before it left.
 """
