@@ -504,7 +504,7 @@ int main(int argc, char **argv)
 		case 'n': print = 1; break;
 		case 'R': allow_root = 1; break;
 		case 'V':
-			printf(PROG " 0.1 (checks: iprev helo readiness%s)\n", psess_have_spf() ? " spf" : "");
+			printf(PROG " 0.1 (checks: iprev helo spf readiness)\n");
 			free(over);
 			conf_free(cf);
 			return 0;
@@ -625,8 +625,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": resolver: %s\n", err);
 		goto out;
 	}
-	if (!psess_have_spf())
-		vlog_msg(LOG_WARNING, "SPF is not compiled into this core: spf=none for every client");
 	if (spawn) {
 		conn c = { .rfd = 0, .wfd = 1, .id = 1 };
 		snprintf(c.peer, sizeof c.peer, "spawn");

@@ -19,22 +19,12 @@
 #include "addr.h"
 #include "helo.h"
 #include "iprev.h"
+#include "mailaddr.h"
 #include "psess.h"
 #include "ready.h"
 #include "result.h"
 #include "spf.h"
 #include "../daemon/vlog.h"
-
-/* SPF comes from core/spf.c (issue 3).  Declared weak so that this program
- * links and answers (spf=none) with a core that does not have it yet. */
-extern void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
-    const char *helo, const char *mail_from, spf_verdict *v) __attribute__((weak));
-extern void spf_verdict_clear(spf_verdict *v) __attribute__((weak));
-
-int psess_have_spf(void)
-{
-	return spf_start != NULL && spf_verdict_clear != NULL;
-}
 
 #define HDR_MAX 900   /* one header line in a reply (Postfix line_length_limit 2048) */
 
@@ -460,12 +450,6 @@ static void run_checks(eval *e)
 	const char *cname = preq_str(r, "client_name");
 	char err[64], nm[DNS_TEXT_MAX + 1];
 	dns_run *run = dns_run_new(e->g->res, cf->dns_timeout);
-	/* The readiness checks get a run of their own: with SPF and readiness
-	 * asking for the same names in one run, core/dns.c's re-delivery of an
-	 * answered, still queued slot loses queued answers (reported to the
-	 * lead with a fix).  Both runs start now and share the deadline;
-	 * libunbound answers the second run's lookups while the first waits. */
-	dns_run *rrun = dns_run_new(e->g->res, cf->dns_timeout);
 	int iprev_started = 0, helo_started = 0;
 
 	if (e->family && cf->use_client_resolve && *cname && strcmp(cname, "unknown") != 0 &&
@@ -479,7 +463,7 @@ static void run_checks(eval *e)
 		helo_start(run, e->helo, e->addr, &e->helov);
 		helo_started = 1;
 	}
-	if (e->family && psess_have_spf()) {
+	if (e->family) {
 		spf_start(run, SPF_SCOPE_MAILFROM, e->addr, e->helo, e->sender, &e->spf_mf);
 		e->spf_mf_done = 1;
 		if (e->helo[0]) {
@@ -489,9 +473,8 @@ static void run_checks(eval *e)
 	}
 	ready_report *rep = NULL;
 	if (cf->readiness_checks && e->domain[0] && !ready_cached(e->domain, &e->rep))
-		rep = ready_start(rrun, e->domain);
+		rep = ready_start(run, e->domain);
 	dns_run_wait(run);
-	dns_run_wait(rrun);
 	if (rep) {
 		ready_finish(rep);
 		summarise(rep, &e->rep);
@@ -501,13 +484,12 @@ static void run_checks(eval *e)
 	}
 	e->iprev_done |= iprev_started;
 	e->helo_done = helo_started;
-	e->queries = dns_run_queries(run) + dns_run_queries(rrun);
+	e->queries = dns_run_queries(run);
 	if (e->spf_mf_done)
 		spf_verdict_clear(&e->spf_mf);
 	if (e->spf_helo_done)
 		spf_verdict_clear(&e->spf_helo);
 	dns_run_free(run);
-	dns_run_free(rrun);
 }
 
 /* Appends item t to b only whole: a header never ends in a cut method. */
@@ -534,7 +516,10 @@ static void render_ar(const eval *e, tbuf *b)
 	if (e->spf_mf_done) {
 		memset(&t, 0, sizeof t);
 		tb_add(&t, "; spf=%s smtp.mailfrom=", result_auth_str(e->spf_mf.result));
-		tb_value(&t, e->sender[0] ? e->sender : e->spf_mf.identity);
+		/* RFC 8601 2.7.2 allows the domain alone; an address longer than
+		 * any valid path (RFC 5321 4.5.3.1.3) is not copied */
+		tb_value(&t, !e->sender[0] ? e->spf_mf.identity : strlen(e->sender) <= MAILADDR_MAX ?
+		    e->sender : e->domain[0] ? e->domain : "invalid");
 		tb_item(b, &t);
 		n++;
 	}

@@ -5,7 +5,9 @@
  * in, one "action=..." reply out.  The checks of a transaction (iprev, HELO,
  * SPF of MAIL FROM and HELO, readiness of the sender domain) run once per
  * Postfix "instance"; later requests of the same instance (one per
- * recipient) are answered from a cache shared by every connection.
+ * recipient) are answered from a cache shared by every connection.  The
+ * readiness of a sender domain is also kept for 5 minutes (never a
+ * temperror), so the next message from that domain skips its lookups.
  *
  * Reply sequence of one instance, per request in state MAIL, RCPT, DATA or
  * END-OF-MESSAGE:
@@ -48,7 +50,5 @@ void psess_cache_free(psess_cache *c);
  * dns_timeout seconds) and logs the instance's verdict line. */
 size_t psess_answer(const psess_global *g, const preq *r, char *out, size_t outlen);
 
-/* 1 if the core in this binary evaluates SPF (spf_start is linked). */
-int psess_have_spf(void);
 
 #endif

@@ -56,7 +56,7 @@ out=$("$PD" -n -c "$T/pd.conf" -o policy_idle_timeout=42 2>&1)
 check_match "$out" "policy_socket = unix:$T/pd.sock" "-n prints the socket"
 check_match "$out" "policy_idle_timeout = 42" "-n applies -o overrides"
 check_match "$out" "policy_read_timeout = 2" "-n prints the file's values"
-out=$("$PD" -V); check_match "$out" "^mxready-policyd .*checks: iprev helo readiness" "-V names the checks"
+out=$("$PD" -V); check_match "$out" "^mxready-policyd .*checks: iprev helo spf readiness$" "-V names the checks"
 HAVE_SPF=0; case "$out" in *spf*) HAVE_SPF=1 ;; esac
 if [ "$(id -u)" = 0 ]; then
 	out=$("$PD" -f -c "$T/pd.conf" 2>&1); rc=$?
@@ -121,6 +121,10 @@ for mode in socket spawn; do
 		start_pd "$T/pd.conf" 2 || fail "daemon restart"; fi
 done
 
+# every reply line fits a header line (RFC 5322 2.1.1: 998 octets)
+long=$(cat "$T"/socket.*.got "$T"/spawn.*.got | awk 'length($0) > 998' | wc -l)
+check_eq "$long" 0 "no reply line longer than 998 octets"
+
 # hostile input: logged with its reason, in both modes
 for pair in "20_line_too_long line_too_long" "21_oversized oversized_request" "22_no_equals line_without_equals" \
 	"23_missing_request missing_request" "24_binary binary_data" "26_duplicate duplicate_attribute" \
@@ -183,6 +187,23 @@ if command -v systemd-socket-activate >/dev/null; then
 	check_match "$(cat "$T/sa.log")" "starting on the socket inherited from systemd" "socket activation: logged"
 	kill "$PSA"
 else echo "SKIP: $T_NAME: socket activation (no systemd-socket-activate)"; fi
+
+# privilege drop: opened as root, then user nobody (socket chowned to it)
+if [ "$(id -u)" = 0 ]; then
+	cp "$MXR_TA" "$T/ta.ds"; chmod 644 "$T/ta.ds"   # the world's directory may be private
+	sed -e "s|^policy_socket = .*|policy_socket = unix:$T/drop.sock|" -e "s|pd.log|drop.log|" -e "s|^user =.*|user = nobody|" \
+		-e "s|^dns_trust_anchor = .*|dns_trust_anchor = $T/ta.ds|" "$T/pd.conf" >"$T/drop.conf"
+	chmod 755 "$T"; chmod 644 "$T/drop.conf"; : >"$T/drop.log"; chmod 666 "$T/drop.log"
+	"$PD" -f -c "$T/drop.conf" 2>"$T/drop.err" & PDR=$!; PIDS="$PIDS $PDR"
+	i=0; while [ ! -S "$T/drop.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	sleep 0.3
+	check_eq "$(ps -o user= -p $PDR | tr -d ' ')" nobody "privilege drop: runs as nobody"
+	check_eq "$(stat -c %U "$T/drop.sock")" nobody "privilege drop: socket belongs to nobody"
+	check_eq "$(stat -c %a "$T/drop.sock")" 660 "socket mode 0660"
+	"$PC" unix:"$T/drop.sock" "$TR/03_iprev_fail.in" >"$T/drop.got" 2>&1
+	d=$(same "$T/drop.got" "$TR/03_iprev_fail.out") && pass "privilege drop: still answers" || fail "privilege drop: answers" "$d $(cat "$T/drop.err")"
+	kill "$PDR"
+fi
 
 # concurrency: 40 good clients (unique instances) while 10 stall and 10 send junk
 CC=; i=0; while [ $i -lt 10 ]; do

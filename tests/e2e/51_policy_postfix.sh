@@ -28,12 +28,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# spawn(8) runs the daemon as nobody: it must read the trust anchor, and
+# the world's directory may be private (mktemp -d)
+cp "$MXR_TA" "$T/ta.ds"; chmod 644 "$T/ta.ds"
 cat >"$T/pd.conf" <<EOC
 policy_socket = inet:$PPORT@127.0.0.1
 user =
 authserv_id = mx.test.example
 dns_resolver = $MXR_RESOLVER
-dns_trust_anchor = $MXR_TA
+dns_trust_anchor = $T/ta.ds
 dns_timeout = 3
 trusted_networks = 192.0.2.0/24
 log_file = $T/pd.log
@@ -156,9 +159,10 @@ check_eq "$(pf_mails)" "$((m0 + 1))" "nothing lost, nothing duplicated: exactly 
 check_eq "$(pf_queue)" 0 "queue empty"
 
 # 6. spawn(8) mode through master.cf
-postconf -c "$PF_CONF" -M "mxrpolicy/unix=mxrpolicy unix - n n - 0 spawn user=nobody argv=$PD -s -c $T/pd.conf -o log_file=$T/spawn.log"
+# a copy in $T: user nobody may not reach the build tree (CI clones under root)
+cp "$PD" "$T/mxready-policyd"; chmod 755 "$T/mxready-policyd"
+postconf -c "$PF_CONF" -M "mxrpolicy/unix=mxrpolicy unix - n n - 0 spawn user=nobody argv=$T/mxready-policyd -s -c $T/pd.conf -o log_file=$T/spawn.log"
 : >"$T/spawn.log"; chmod 666 "$T/spawn.log"
-chmod 755 "$MXR_TOP" 2>/dev/null
 pf_postconf "smtpd_recipient_restrictions = check_policy_service unix:private/mxrpolicy, permit_mynetworks, reject_unauth_destination" \
 	"smtpd_data_restrictions = check_policy_service unix:private/mxrpolicy"
 sleep 1
