@@ -8,7 +8,10 @@
 # first one's Authentication-Results, as Postfix's cleanup does).
 # mxready-milter does everything (iprev, HELO, SPF x2, DKIM, DMARC, two
 # readiness reports, the verdict log line); the peers do DKIM + DMARC only.
-# Warm DNS cache: each contender first gets a warm-up pass.
+# Warm DNS cache: each contender first gets a warm-up pass.  The corpus
+# comes from one client and three sender domains, so mxready-milter's
+# verdict caches (readiness_cache) hit; one run without them shows the cost
+# of a new client and domain.
 # Everything runs in a private network and mount namespace with the world's
 # resolver on 127.0.0.1:53 and /etc/resolv.conf pointing at it (OpenDMARC
 # asks the system resolver).
@@ -16,7 +19,8 @@
 # message session at CONC and at 1 connection (the latency a message gets
 # added on an idle MTA), resident memory with 200 concurrent connections.
 # Targets (issue 4): >= 3x the peers' messages/s, p99 < 5 ms, RSS < 50 MB.
-# Knobs: MXR_BENCH_MILTER_CONC (16), _SECONDS (10), _CORPUS (200 messages).
+# Knobs: MXR_BENCH_MILTER_CONC (16), _SECONDS (10), _CORPUS (200 messages),
+# MXR_BENCH_NICE (-10).
 # Summary lines start with "BENCH: ".  A missed target is reported, and
 # fatal only with MXR_BENCH_STRICT=1.
 set -u
@@ -40,7 +44,10 @@ command -v unshare >/dev/null || die "unshare missing (util-linux)"
 if [ "${MXR_MILTER_BENCH_INNER:-}" != 1 ]; then
 	W=$(mktemp -d /tmp/mxr-mbench.XXXXXX)
 	chmod 755 "$W"
-	MXR_MILTER_BENCH_INNER=1 MXR_MILTER_BENCH_DIR=$W unshare --mount --net sh "$0" "$BUILD"
+	# at nice -10 (MXR_BENCH_NICE) other load on the machine stretches the
+	# runs less; the contenders all run inside, at the same priority
+	MXR_MILTER_BENCH_INNER=1 MXR_MILTER_BENCH_DIR=$W nice -n "${MXR_BENCH_NICE:--10}" \
+		unshare --mount --net sh "$0" "$BUILD"
 	rc=$?
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
 	exit $rc
@@ -142,6 +149,15 @@ R_ours_200=$(tail -n 1 "$W/ours_200.out")
 echo "milter: ours_200: $R_ours_200"
 hwm=$(rss_kb "$MPID" VmHWM)
 kill "$MPID"; wait "$MPID" 2>/dev/null
+# the same without the verdict caches (readiness per sender domain; iprev,
+# HELO and HELO SPF per client): what a message from a new client and
+# domain costs, every lookup still answered from libunbound's cache
+rm -f "$W/mxr.sock"
+"$MILTER" -f -R -c "$W/mxr.conf" -o readiness_cache=0 2>>"$W/mxr.err" & MPID=$!
+PIDS="$PIDS $MPID"
+wait_sock "$W/mxr.sock" || die "mxready-milter did not restart ($(cat "$W/mxr.err"))"
+bench ours_nocache "-s unix:$W/mxr.sock" -c "$CONC" -d "$SECS"
+kill "$MPID"; wait "$MPID" 2>/dev/null
 
 # ---- OpenDKIM + OpenDMARC ----
 PEERS=no
@@ -203,6 +219,7 @@ ours=$(kv "$R_ours" rate); p50=$(kv "$R_ours" p50_ms); p99=$(kv "$R_ours" p99_ms
 c1p50=$(kv "$R_ours_c1" p50_ms); c1p99=$(kv "$R_ours_c1" p99_ms); c1rate=$(kv "$R_ours_c1" rate)
 [ -n "$ours" ] || die "no result for mxready-milter"
 echo "BENCH: milter: mxready-milter ${ours} msg/s at $CONC connections (session p50 ${p50} ms, p99 ${p99} ms); 1 connection: ${c1rate} msg/s, p50 ${c1p50} ms, p99 ${c1p99} ms; all checks, warm cache"
+echo "BENCH: milter: mxready-milter without its verdict caches (readiness_cache = 0) $(kv "$R_ours_nocache" rate) msg/s at $CONC connections (p50 $(kv "$R_ours_nocache" p50_ms) ms, p99 $(kv "$R_ours_nocache" p99_ms) ms)"
 if [ "$PEERS" = yes ]; then
 	pr=$(kv "$R_peers" rate)
 	echo "BENCH: milter: opendkim+opendmarc ${pr} msg/s at $CONC connections (p50 $(kv "$R_peers" p50_ms) ms, p99 $(kv "$R_peers" p99_ms) ms); 1 connection: $(kv "$R_peers_c1" rate) msg/s, p50 $(kv "$R_peers_c1" p50_ms) ms, p99 $(kv "$R_peers_c1" p99_ms) ms; DKIM+DMARC only; RSS ${prss} kB"

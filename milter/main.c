@@ -114,12 +114,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	const char *a = NULL;
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	if (sa && sa->sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof addr))
-		a = addr;
-	else if (sa && sa->sa_family == AF_INET6 &&
-	    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof addr))
-		a = addr;
+	if (sa && sa->sa_family == AF_INET)
+		a = inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof addr);
+	else if (sa && sa->sa_family == AF_INET6)
+		a = inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof addr);
 	if (a == NULL)
 		a = macro(ctx, "{client_addr}");
 	msess_connect(c->s, hostname, a, macro(ctx, "{client_name}"),

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,10 +19,16 @@ typedef struct entry {
 	double expires;              /* monotonic seconds; 0 = empty */
 } entry;
 
+typedef struct centry {
+	rconn r;
+	double expires;
+} centry;
+
 struct rcache {
 	pthread_mutex_t lock;
 	double ttl;
 	entry e[RCACHE_SLOTS];
+	centry c[RCACHE_CONN_SLOTS];
 };
 
 static double mono(void)
@@ -31,12 +38,17 @@ static double mono(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static size_t slot_of(const char *d)
+static uint32_t hash(const char *d)
 {
 	uint32_t h = 2166136261u;
 	for (; *d; d++)
 		h = (h ^ (unsigned char)*d) * 16777619u;
-	return h % RCACHE_SLOTS;
+	return h;
+}
+
+static size_t slot_of(const char *d)
+{
+	return hash(d) % RCACHE_SLOTS;
 }
 
 rcache *rcache_new(double ttl)
@@ -82,6 +94,54 @@ void rcache_put(rcache *c, const rsum *r)
 	entry *e = &c->e[slot_of(r->domain)];
 	pthread_mutex_lock(&c->lock);
 	e->r = *r;
+	e->expires = mono() + c->ttl;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* "ADDRESS HELO" into key; 0, or -1 if it does not fit. */
+static int conn_key(char *key, size_t n, const char *addr, const char *helo)
+{
+	int k = snprintf(key, n, "%s %s", addr, helo);
+	return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int rcache_conn_get(rcache *c, const char *addr, const char *helo, rconn *out)
+{
+	char key[sizeof out->key];
+	int hit = 0;
+	if (c == NULL || c->ttl <= 0 || conn_key(key, sizeof key, addr, helo) < 0)
+		return 0;
+	centry *e = &c->c[hash(key) % RCACHE_CONN_SLOTS];
+	pthread_mutex_lock(&c->lock);
+	if (e->expires > mono() && strcmp(e->r.key, key) == 0) {
+		*out = e->r;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+void rcache_conn_put(rcache *c, const char *addr, const char *helo, int have_iprev,
+    const iprev_verdict *iprev, const helo_verdict *hv, const spf_verdict *spf_helo)
+{
+	rconn r;
+	if (c == NULL || c->ttl <= 0 || hv->status == CHK_TEMPERROR ||
+	    spf_helo->result == AUTH_TEMPERROR || (have_iprev && iprev->result == AUTH_TEMPERROR))
+		return;
+	memset(&r, 0, sizeof r);
+	if (conn_key(r.key, sizeof r.key, addr, helo) < 0)
+		return;
+	r.have_iprev = have_iprev;
+	if (have_iprev) {
+		r.iprev = *iprev;
+		memset(r.iprev.names, 0, sizeof r.iprev.names);   /* run memory */
+	}
+	r.helo = *hv;
+	r.spf_helo = *spf_helo;
+	r.spf_helo.priv = NULL;
+	centry *e = &c->c[hash(r.key) % RCACHE_CONN_SLOTS];
+	pthread_mutex_lock(&c->lock);
+	e->r = r;
 	e->expires = mono() + c->ttl;
 	pthread_mutex_unlock(&c->lock);
 }

@@ -110,6 +110,7 @@ typedef struct msg {
 	/* end of message */
 	ready_report *rep_env, *rep_from;   /* in flight (cache misses) */
 	rsum env, from;                  /* the readiness verdicts used */
+	rconn cv;                        /* the client's cached verdicts */
 	int have_env, have_from;
 	spf_verdict spf_mf, spf_helo;
 	int spf_started, spf_helo_started, dmarc_started;
@@ -476,19 +477,31 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	msess_result *r = &m->res;
 	double t0 = now_ms();
 	int iprev_started = 0, helo_started = 0;
+	/* what a client (address and HELO name) was found to be is reused
+	 * across its connections while the cache keeps it */
+	rconn *cv = &m->cv;
+	int cv_hit = s->family && s->helo[0] && rcache_conn_get(s->g->rcache, s->addr, s->helo, cv);
 
 	msg_run(s);
 	if (!s->iprev_known && s->family) {
 		if (iprev_from_macro(s))
 			s->iprev_known = 1;
-		else {
+		else if (cv_hit && cv->have_iprev) {
+			s->iprev = cv->iprev;
+			s->iprev_known = 1;
+		} else {
 			iprev_start(m->run, s->addr, &s->iprev);
 			iprev_started = 1;
 		}
 	}
 	if (!s->helo_known && s->helo[0] && s->family) {
-		helo_start(m->run, s->helo, s->addr, &s->helov);
-		helo_started = 1;
+		if (cv_hit) {
+			s->helov = cv->helo;
+			s->helo_known = 1;
+		} else {
+			helo_start(m->run, s->helo, s->addr, &s->helov);
+			helo_started = 1;
+		}
 	}
 	if (cf->readiness_checks) {
 		/* a sender domain's readiness changes with its DNS, not per
@@ -504,7 +517,10 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 		    m->mail_from ? m->mail_from : "", &m->spf_mf);
 		m->spf_started = 1;
 		if (s->helo[0]) {   /* RFC 7208 2.3: the HELO identity too */
-			spf_start(m->run, SPF_SCOPE_HELO, s->addr, s->helo, "", &m->spf_helo);
+			if (cv_hit)
+				m->spf_helo = cv->spf_helo;
+			else
+				spf_start(m->run, SPF_SCOPE_HELO, s->addr, s->helo, "", &m->spf_helo);
 			m->spf_helo_started = 1;
 		}
 	}
@@ -544,6 +560,9 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 		s->iprev_known = 1;
 	if (helo_started && s->helov.status != CHK_TEMPERROR)
 		s->helo_known = 1;
+	if (!cv_hit && s->family && s->helo[0] && s->helo_known)
+		rcache_conn_put(s->g->rcache, s->addr, s->helo, iprev_started, &s->iprev,
+		    &s->helov, &m->spf_helo);
 	if (s->family == 0) {
 		memset(&s->iprev, 0, sizeof s->iprev);
 		s->iprev.result = AUTH_NONE;

@@ -27,9 +27,10 @@ trap cleanup EXIT INT TERM
 
 # the milter's resolver: a relay to the world's that the test can stop
 start_relay() {
+	rm -f "$T/relay.port"
 	$PY "$MXR_TOP/tests/milter/dnsrelay.py" "${MXR_RESOLVER%@*}" "${MXR_RESOLVER#*@}" "$T/relay.port" ${1:-} &
 	RPID=$!
-	for _ in $(seq 50); do [ -s "$T/relay.port" ] && return 0; sleep 0.1; done
+	for _ in $(seq 100); do [ -s "$T/relay.port" ] && kill -0 "$RPID" 2>/dev/null && return 0; sleep 0.1; done
 	fail "DNS relay did not start"; finish
 }
 start_relay
@@ -42,7 +43,7 @@ user = postfix
 authserv_id = mx.test.example
 dns_resolver = 127.0.0.1@$RPORT
 dns_trust_anchor = $T/ta.ds
-dns_timeout = 3
+dns_timeout = 8
 trusted_networks = 192.0.2.0/24
 log_file = $T/milter.log
 action_null_mx = reject
@@ -203,6 +204,9 @@ check_eq "$(pf_mail_grep '^Subject: t41-f')" "" "F: not delivered"
 # the DNS server back on its port: a retry goes through (libunbound holds
 # a server that timed out as down for a while, so retry as an MTA would)
 start_relay "$RPORT"
+check_eq "$(cat "$T/relay.port")" "$RPORT" "F: DNS relay back on its port"
+dig +short +time=2 +tries=1 -p "$RPORT" @127.0.0.1 good3.xtest MX >"$T/dig.out" 2>&1
+check_match "$(cat "$T/dig.out")" 'good1\.hosts\.xtest' "F: ... and answering"
 t0=$(date +%s) bad=
 for _ in $(seq 30); do
 	send f2 --server 127.0.0.1 --port "$PORT" --xclient-addr 5.0.2.13 --xclient-name '[TEMPUNAVAIL]' \

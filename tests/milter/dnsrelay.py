@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 UP = (sys.argv[1], int(sys.argv[2]))
 
@@ -69,18 +70,20 @@ def main():
     want = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     for _ in range(50):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind(("127.0.0.1", want))
-        port = udp.getsockname()[1]
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
+            udp.bind(("127.0.0.1", want))
+            port = udp.getsockname()[1]
             tcp.bind(("127.0.0.1", port))
             break
         except OSError:
             udp.close()
             tcp.close()
+            if want:   # the old relay's sockets may still be closing
+                time.sleep(0.1)
     else:
-        sys.exit("dnsrelay: no free port")
+        sys.exit("dnsrelay: cannot bind a port")
     tcp.listen(64)
     threading.Thread(target=tcp_loop, args=(tcp,), daemon=True).start()
     with open(sys.argv[3] + ".tmp", "w") as f:

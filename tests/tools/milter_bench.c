@@ -192,15 +192,14 @@ static const char *find_hdr(const message *m, const char *name)
 /* ---------- wire ---------- */
 
 typedef struct mconn {
-	int fd;
 	unsigned long actions, steps;
+	int fd;
 	int done;                        /* accepted or rejected this message */
 } mconn;
 
-static int write_all(int fd, const struct iovec *iov, int n)
+/* Writes every iovec; advances v[] in place. */
+static int write_all(int fd, struct iovec *v, int n)
 {
-	struct iovec v[4];
-	memcpy(v, iov, (size_t)n * sizeof *v);
 	int i = 0;
 	while (i < n) {
 		ssize_t w = writev(fd, v + i, n - i);
@@ -365,7 +364,8 @@ static void out_insert(outcome *o, size_t idx, const char *name, const char *val
 	}
 	if (idx > o->nh)
 		idx = o->nh;
-	memmove(o->h + idx + 1, o->h + idx, (o->nh - idx) * sizeof *o->h);
+	if (o->nh > idx)
+		memmove(o->h + idx + 1, o->h + idx, (o->nh - idx) * sizeof *o->h);
 	o->h[idx].name = xstrndup(name, strlen(name));
 	o->h[idx].value = xstrndup(value, strlen(value));
 	o->nh++;
@@ -799,8 +799,10 @@ int main(int argc, char **argv)
 
 	pthread_t *th = xmalloc(O.conc * sizeof *th);
 	counts *ct = calloc(O.conc, sizeof *ct);
-	if (ct == NULL)
+	if (ct == NULL) {
+		free(th);
 		return 1;
+	}
 	t_start = now();
 	for (unsigned i = 0; i < O.conc; i++)
 		if (pthread_create(&th[i], NULL, worker, &ct[i]) != 0) {
