@@ -15,12 +15,12 @@
 #include "rcache.h"
 
 typedef struct entry {
-	rsum r;
+	rcache_sum r;
 	double expires;              /* monotonic seconds; 0 = empty */
 } entry;
 
 typedef struct centry {
-	rconn r;
+	rcache_conn r;
 	double expires;
 } centry;
 
@@ -69,7 +69,7 @@ void rcache_free(rcache *c)
 	free(c);
 }
 
-int rcache_get(rcache *c, const char *domain, rsum *out)
+int rcache_get(rcache *c, const char *domain, rcache_sum *out)
 {
 	int hit = 0;
 	if (c == NULL || domain == NULL || *domain == 0)
@@ -84,7 +84,7 @@ int rcache_get(rcache *c, const char *domain, rsum *out)
 	return hit;
 }
 
-void rcache_put(rcache *c, const rsum *r)
+void rcache_put(rcache *c, const rcache_sum *r)
 {
 	if (c == NULL || c->ttl <= 0 || r->domain[0] == 0 || r->verdict == CHK_TEMPERROR)
 		return;
@@ -105,7 +105,7 @@ static int conn_key(char *key, size_t n, const char *addr, const char *helo)
 	return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
-int rcache_conn_get(rcache *c, const char *addr, const char *helo, rconn *out)
+int rcache_conn_get(rcache *c, const char *addr, const char *helo, rcache_conn *out)
 {
 	char key[sizeof out->key];
 	int hit = 0;
@@ -124,7 +124,7 @@ int rcache_conn_get(rcache *c, const char *addr, const char *helo, rconn *out)
 void rcache_conn_put(rcache *c, const char *addr, const char *helo, int have_iprev,
     const iprev_verdict *iprev, const helo_verdict *hv, const spf_verdict *spf_helo)
 {
-	rconn r;
+	rcache_conn r;
 	if (c == NULL || c->ttl <= 0 || hv->status == CHK_TEMPERROR ||
 	    spf_helo->result == AUTH_TEMPERROR || (have_iprev && iprev->result == AUTH_TEMPERROR))
 		return;
@@ -146,7 +146,7 @@ void rcache_conn_put(rcache *c, const char *addr, const char *helo, int have_ipr
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rcache_summarize(const ready_report *rep, rsum *out)
+void rcache_summarize(const ready_report *rep, rcache_sum *out)
 {
 	json_object *mode;
 	memset(out, 0, sizeof *out);

@@ -23,21 +23,21 @@
 #define RCACHE_CONN_SLOTS 1024
 
 /* What the milter uses of a readiness report. */
-typedef struct rsum {
+typedef struct rcache_sum {
 	char domain[DNS_TEXT_MAX + 1];
 	chk_status verdict;
 	chk_status status[READY_COUNT];
 	int null_mx;                 /* the MX check found a null MX (RFC 7505) */
-} rsum;
+} rcache_sum;
 
 /* What is kept per client address and HELO name. */
-typedef struct rconn {
+typedef struct rcache_conn {
 	char key[64 + DNS_TEXT_MAX + 2];   /* "ADDRESS HELO" */
 	int have_iprev;              /* iprev was looked up (not from a macro) */
 	iprev_verdict iprev;
 	helo_verdict helo;
 	spf_verdict spf_helo;
-} rconn;
+} rcache_conn;
 
 typedef struct rcache rcache;
 
@@ -46,16 +46,16 @@ rcache *rcache_new(double ttl);
 void rcache_free(rcache *c);                  /* NULL is a no-op */
 /* Copies the entry of domain into *out: 1, or 0 if absent or expired.
  * c NULL: always 0. */
-int rcache_get(rcache *c, const char *domain, rsum *out);
+int rcache_get(rcache *c, const char *domain, rcache_sum *out);
 /* Keeps *r (unless c is NULL or r holds a temperror). */
-void rcache_put(rcache *c, const rsum *r);
+void rcache_put(rcache *c, const rcache_sum *r);
 /* The entry of (addr, helo) into *out: 1, or 0.  c NULL: always 0. */
-int rcache_conn_get(rcache *c, const char *addr, const char *helo, rconn *out);
+int rcache_conn_get(rcache *c, const char *addr, const char *helo, rcache_conn *out);
 /* Keeps the verdicts of (addr, helo) (unless one is a temperror); iprev
  * only if have_iprev.  Pointers into the message's DNS run are not kept. */
 void rcache_conn_put(rcache *c, const char *addr, const char *helo, int have_iprev,
     const iprev_verdict *iprev, const helo_verdict *hv, const spf_verdict *spf_helo);
 /* Fills *out from a finished report. */
-void rcache_summarize(const ready_report *rep, rsum *out);
+void rcache_summarize(const ready_report *rep, rcache_sum *out);
 
 #endif

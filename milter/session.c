@@ -109,8 +109,8 @@ typedef struct msg {
 	dkimv_verdict dkimv;
 	/* end of message */
 	ready_report *rep_env, *rep_from;   /* in flight (cache misses) */
-	rsum env, from;                  /* the readiness verdicts used */
-	rconn cv;                        /* the client's cached verdicts */
+	rcache_sum env, from;                  /* the readiness verdicts used */
+	rcache_conn cv;                        /* the client's cached verdicts */
 	int have_env, have_from;
 	spf_verdict spf_mf, spf_helo;
 	int spf_started, spf_helo_started, dmarc_started;
@@ -340,12 +340,12 @@ static int iprev_from_macro(msess *s)
 	return 1;
 }
 
-static const char *st(const rsum *r, ready_id id)
+static const char *st(const rcache_sum *r, ready_id id)
 {
 	return r ? result_chk_str(r->status[id]) : "-";
 }
 
-static void report_group(sbuf *b, const char *role, const rsum *r)
+static void report_group(sbuf *b, const char *role, const rcache_sum *r)
 {
 	sb_add(b, ";\n\t%s=%s verdict=%s", role, r->domain, result_chk_str(r->verdict));
 	for (int i = 0; i < READY_COUNT; i++)
@@ -479,7 +479,7 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	int iprev_started = 0, helo_started = 0;
 	/* what a client (address and HELO name) was found to be is reused
 	 * across its connections while the cache keeps it */
-	rconn *cv = &m->cv;
+	rcache_conn *cv = &m->cv;
 	int cv_hit = s->family && s->helo[0] && rcache_conn_get(s->g->rcache, s->addr, s->helo, cv);
 
 	msg_run(s);
@@ -601,7 +601,7 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	}
 
 	/* the one verdict line */
-	const rsum *sender = m->have_env ? &m->env : m->have_from ? &m->from : NULL;
+	const rcache_sum *sender = m->have_env ? &m->env : m->have_from ? &m->from : NULL;
 	vlog_line *l = &m->log;
 	vlog_begin(l, queue_id);
 	vlog_add(l, "client", s->family ? s->addr : "-");

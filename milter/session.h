@@ -54,6 +54,8 @@ typedef struct msess_result {
 #define MSESS_MAX_FROM 8
 #define MSESS_REPORT_NAME "MXReady-Report"
 
+/* A session for one SMTP connection; g must outlive it.  Never NULL
+ * (aborts on ENOMEM). */
 msess *msess_new(const msess_global *g);
 /* Ends the message in progress (msess_end) and frees the session.  NULL is
  * a no-op. */
