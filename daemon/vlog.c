@@ -73,10 +73,11 @@ void vlog_vmsg(int prio, const char *fmt, va_list ap)
 	if (prio > log_level)
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	/* never let a message span lines */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* Never let a message span lines or carry terminal controls: free
+	 * text may quote untrusted input (an SMTP reply, a header). */
+	for (unsigned char *p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : '?';
 	pthread_mutex_lock(&log_lock);
 	if (log_fp) {
 		struct timespec ts;
