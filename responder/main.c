@@ -116,14 +116,15 @@ static void hval(const char *raw, char *out, size_t outlen)
 	out[o] = 0;
 }
 
-static void random_id(char *out, size_t outlen)
+/* Reply ids feed the bounce tokens: no weak fallback if the CSPRNG fails. */
+static int random_id(char *out, size_t outlen)
 {
 	unsigned char r[RMAIL_ID_LEN / 2];
 	if (RAND_bytes(r, sizeof r) != 1)
-		for (size_t i = 0; i < sizeof r; i++)
-			r[i] = (unsigned char)(rand() & 0xff);
+		return -1;
 	for (size_t i = 0; i < sizeof r && 2 * i + 2 < outlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return 0;
 }
 
 static void lower(char *s)
@@ -260,7 +261,13 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		int ra = -1, rb = -1;
 		time_t now = time(NULL);
 
-		random_id(id, sizeof id);
+		if (random_id(id, sizeof id) < 0) {
+			vlog_add(&l, "decision", "deferred");
+			vlog_add(&l, "reason", "no-random-id");
+			vlog_emit(&l);
+			rc = EX_TEMPFAIL_;
+			goto out;
+		}
 		if (dns_name_normalize(rconf_domain_of(sender), dom, sizeof dom, derr, sizeof derr) == 0) {
 			dns_options o = { 0 };
 			const char *fwd[CONF_MAX_RESOLVERS];
