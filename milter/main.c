@@ -28,6 +28,7 @@
 #include "rcache.h"
 #include "session.h"
 #include "../daemon/conf.h"
+#include "../daemon/proc.h"
 #include "../daemon/vlog.h"
 
 #define DEFAULT_CONF "/etc/mxready/mxready.conf"
@@ -258,85 +259,6 @@ static void usage(FILE *f)
 	    "see mxready-milter(8), mxready.conf(5)\n");
 }
 
-/* Drops root to cf->user after the socket is open. */
-static int drop_privileges(const conf *cf, const char *sockpath, int allow_root, char *err, size_t errlen)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (cf->user[0] == 0) {
-		if (allow_root)
-			return 0;
-		snprintf(err, errlen, "refusing to run as root: set 'user' or pass -R");
-		return -1;
-	}
-	struct passwd *pw = getpwnam(cf->user);
-	if (pw == NULL) {
-		snprintf(err, errlen, "user '%s' does not exist", cf->user);
-		return -1;
-	}
-	if (pw->pw_uid == 0) {
-		if (allow_root)
-			return 0;
-		snprintf(err, errlen, "user '%s' is root: pass -R to allow it", cf->user);
-		return -1;
-	}
-	if (sockpath && chown(sockpath, pw->pw_uid, pw->pw_gid) != 0) {
-		snprintf(err, errlen, "chown %s: %s", sockpath, strerror(errno));
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		snprintf(err, errlen, "cannot become user '%s': %s", cf->user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		snprintf(err, errlen, "could regain root after dropping privileges");
-		return -1;
-	}
-	return 0;
-}
-
-/* Forks; the parent waits until the child reports start-up on a pipe and
- * exits with 0 (ready) or 1.  Returns the write end in the child. */
-static int daemonize(void)
-{
-	int p[2];
-	char ok;
-	if (pipe(p) != 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid > 0) {
-		close(p[1]);
-		ssize_t n = read(p[0], &ok, 1);
-		_exit(n == 1 && ok == 'y' ? 0 : 1);
-	}
-	close(p[0]);
-	setsid();
-	if (chdir("/") != 0)
-		return -1;
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return p[1];
-}
-
-static int write_pidfile(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
-		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONF;
@@ -444,17 +366,17 @@ int main(int argc, char **argv)
 	}
 	umask(old);
 	if (!foreground) {
-		ready_fd = daemonize();
+		ready_fd = proc_daemonize();
 		if (ready_fd < 0) {
 			fprintf(stderr, PROG ": cannot daemonise: %s\n", strerror(errno));
 			goto out;
 		}
 	}
-	if (cf->pidfile[0] && write_pidfile(cf->pidfile, err, sizeof err) < 0) {
+	if (cf->pidfile[0] && proc_write_pidfile(cf->pidfile, err, sizeof err) < 0) {
 		vlog_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
-	if (drop_privileges(cf, sockpath, allow_root, err, sizeof err) < 0) {
+	if (proc_drop_privileges(cf, sockpath, allow_root, err, sizeof err) < 0) {
 		vlog_msg(LOG_ERR, "%s", err);
 		if (foreground)
 			fprintf(stderr, PROG ": %s\n", err);

@@ -56,7 +56,7 @@ out=$("$PD" -n -c "$T/pd.conf" -o policy_idle_timeout=42 2>&1)
 check_match "$out" "policy_socket = unix:$T/pd.sock" "-n prints the socket"
 check_match "$out" "policy_idle_timeout = 42" "-n applies -o overrides"
 check_match "$out" "policy_read_timeout = 2" "-n prints the file's values"
-out=$("$PD" -V); check_match "$out" "^mxready-policyd .*checks: iprev helo spf readiness$" "-V names the checks"
+out=$("$PD" -V); check_match "$out" "^mxready-policyd .*checks: iprev helo spf readiness\)$" "-V names the checks"
 HAVE_SPF=0; case "$out" in *spf*) HAVE_SPF=1 ;; esac
 if [ "$(id -u)" = 0 ]; then
 	out=$("$PD" -f -c "$T/pd.conf" 2>&1); rc=$?

@@ -1,0 +1,94 @@
+/*
+ * Process set-up of the daemons (mxready-milter, mxready-policyd): the
+ * background fork with a start-up handshake so that a failing start gives a
+ * non-zero exit to the caller (systemd Type=forking, init scripts), the
+ * pidfile, and the privilege drop after the listening socket is open.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+int proc_daemonize(void)
+{
+	int p[2];
+	char ok;
+	if (pipe(p) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &ok, 1);
+		_exit(n == 1 && ok == 'y' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") != 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return p[1];
+}
+
+int proc_write_pidfile(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int proc_drop_privileges(const conf *cf, const char *sockpath, int allow_root,
+    char *err, size_t errlen)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (cf->user[0] == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "refusing to run as root: set 'user' or pass -R");
+		return -1;
+	}
+	struct passwd *pw = getpwnam(cf->user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "user '%s' does not exist", cf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen, "user '%s' is root: pass -R to allow it", cf->user);
+		return -1;
+	}
+	if (sockpath && chown(sockpath, pw->pw_uid, pw->pw_gid) != 0) {
+		snprintf(err, errlen, "chown %s: %s", sockpath, strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		snprintf(err, errlen, "cannot become user '%s': %s", cf->user, strerror(errno));
+		return -1;
+	}
+	/* the drop must be irreversible */
+	if (setuid(0) == 0) {
+		snprintf(err, errlen, "could regain root after dropping privileges");
+		return -1;
+	}
+	return 0;
+}
