@@ -21,17 +21,7 @@
 
 #include "dmarc.h"
 #include "mailaddr.h"
-
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "str.h"
 
 /* ---------- organizational domain (RFC 7489 3.2) ---------- */
 
@@ -232,11 +222,11 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 	memset(out, 0, sizeof *out);
 	out->pct = 100;
 	if (txt == NULL || !dmarc_is_record(txt, len)) {
-		seterr(err, errlen, "does not start with v=DMARC1");
+		str_err(err, errlen, "does not start with v=DMARC1");
 		return -1;
 	}
 	if (memchr(txt, '\0', len)) {
-		seterr(err, errlen, "NUL in record");
+		str_err(err, errlen, "NUL in record");
 		return -1;
 	}
 	while (i < len) {
@@ -254,7 +244,7 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 		/* tag-name = ALPHA *ALNUMPUNC */
 		size_t ne = a;
 		if (!isalpha((unsigned char)txt[ne])) {
-			seterr(err, errlen, "malformed tag in record");
+			str_err(err, errlen, "malformed tag in record");
 			return -1;
 		}
 		/* RFC 6376 allows '_' after the first letter; '-' is tolerated
@@ -265,7 +255,7 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 		while (eq < b && is_wsp(txt[eq]))
 			eq++;
 		if (eq >= b || txt[eq] != '=') {
-			seterr(err, errlen, "tag '%.*s' without '='", (int)(ne - a > 20 ? 20 : ne - a), txt + a);
+			str_err(err, errlen, "tag '%.*s' without '='", (int)(ne - a > 20 ? 20 : ne - a), txt + a);
 			return -1;
 		}
 		size_t va = eq + 1;
@@ -277,7 +267,7 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 			unsigned char c = (unsigned char)v[k];
 			/* VALCHAR = %x21-3A / %x3C-7E, white space between tvals */
 			if (!is_wsp((char)c) && (c < 0x21 || c > 0x7e)) {
-				seterr(err, errlen, "invalid character 0x%02x in value of %.*s", c,
+				str_err(err, errlen, "invalid character 0x%02x in value of %.*s", c,
 				    (int)(ne - a > 20 ? 20 : ne - a), txt + a);
 				return -1;
 			}
@@ -287,14 +277,14 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 			if (strlen(tag_names[t]) == ne - a && strncasecmp(txt + a, tag_names[t], ne - a) == 0)
 				tag = t;
 		if (idx++ == 0 && tag != TAG_V) {
-			seterr(err, errlen, "v=DMARC1 is not the first tag");
+			str_err(err, errlen, "v=DMARC1 is not the first tag");
 			return -1;
 		}
 		if (tag < 0)
 			continue;   /* unknown tags MUST be ignored (6.3) */
 		if (seen & (1u << tag)) {
 			/* RFC 6376 3.2: a duplicate tag invalidates the whole list. */
-			seterr(err, errlen, "duplicate tag %s", tag_names[tag]);
+			str_err(err, errlen, "duplicate tag %s", tag_names[tag]);
 			return -1;
 		}
 		seen |= 1u << tag;
@@ -355,7 +345,7 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 	}
 	if (!have_p || bad_policy) {
 		if (!rua_valid) {
-			seterr(err, errlen, have_p ? "invalid sp= tag" : (seen & (1u << TAG_P)) ?
+			str_err(err, errlen, have_p ? "invalid sp= tag" : (seen & (1u << TAG_P)) ?
 			    "invalid p= tag" : "no p= tag");
 			return -1;
 		}

@@ -20,21 +20,11 @@
 #include <strings.h>
 
 #include "mailaddr.h"
+#include "str.h"
 
 /* RFC 5321 4.5.3.1.4: a command line is at most 512 octets, so no path in
  * one is longer; a bound for untrusted input, not a judgement. */
 #define MAILADDR_LINE_MAX 512
-
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int is_atext(unsigned char c)
 {
@@ -104,34 +94,34 @@ static int smtp_domain(const char *p, size_t n, char *out, size_t outlen, char *
 {
 	size_t lab = 0;
 	if (n == 0) {
-		seterr(err, errlen, "empty domain");
+		str_err(err, errlen, "empty domain");
 		return -1;
 	}
 	if (n > DNS_TEXT_MAX || n >= outlen) {
-		seterr(err, errlen, "domain longer than %d octets", DNS_TEXT_MAX);
+		str_err(err, errlen, "domain longer than %d octets", DNS_TEXT_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c == '.') {
 			if (lab == 0 || p[i - 1] == '-') {
-				seterr(err, errlen, "empty label or label ending in '-' in domain");
+				str_err(err, errlen, "empty label or label ending in '-' in domain");
 				return -1;
 			}
 			lab = 0;
 		} else if (isalnum(c) || (c == '-' && lab > 0)) {
 			if (++lab > DNS_LABEL_MAX) {
-				seterr(err, errlen, "domain label longer than %d octets", DNS_LABEL_MAX);
+				str_err(err, errlen, "domain label longer than %d octets", DNS_LABEL_MAX);
 				return -1;
 			}
 		} else {
-			seterr(err, errlen, c >= 0x80 ? "non-ASCII domain (IDNA U-labels are not supported)"
+			str_err(err, errlen, c >= 0x80 ? "non-ASCII domain (IDNA U-labels are not supported)"
 			    : "invalid character 0x%02x in domain", c);
 			return -1;
 		}
 	}
 	if (lab == 0 || p[n - 1] == '-') {
-		seterr(err, errlen, "domain ends in '.' or '-'");
+		str_err(err, errlen, "domain ends in '.' or '-'");
 		return -1;
 	}
 	memcpy(out, p, n);
@@ -146,36 +136,36 @@ static int smtp_literal(const char *p, size_t n, char *out, size_t outlen, char 
 	char in[DNS_TEXT_MAX + 1];
 	unsigned char b[16];
 	if (n < 3 || p[n - 1] != ']' || n - 2 >= sizeof in || n >= outlen) {
-		seterr(err, errlen, "bad address literal");
+		str_err(err, errlen, "bad address literal");
 		return -1;
 	}
 	memcpy(in, p + 1, n - 2);
 	in[n - 2] = '\0';
 	if (strncasecmp(in, "IPv6:", 5) == 0) {
 		if (inet_pton(AF_INET6, in + 5, b) != 1) {
-			seterr(err, errlen, "bad IPv6 address literal");
+			str_err(err, errlen, "bad IPv6 address literal");
 			return -1;
 		}
 	} else if (isdigit((unsigned char)in[0])) {
 		if (inet_pton(AF_INET, in, b) != 1) {
-			seterr(err, errlen, "bad IPv4 address literal");
+			str_err(err, errlen, "bad IPv4 address literal");
 			return -1;
 		}
 	} else {
 		/* General-address-literal = Standardized-tag ":" 1*dcontent */
 		char *colon = strchr(in, ':');
 		if (colon == NULL || colon == in || colon[1] == '\0') {
-			seterr(err, errlen, "bad address literal");
+			str_err(err, errlen, "bad address literal");
 			return -1;
 		}
 		for (char *c = in; c < colon; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-') {
-				seterr(err, errlen, "bad address literal tag");
+				str_err(err, errlen, "bad address literal tag");
 				return -1;
 			}
 		for (char *c = colon + 1; *c; c++)
 			if (*c < 33 || *c > 126 || *c == '[' || *c == '\\') {
-				seterr(err, errlen, "bad character in address literal");
+				str_err(err, errlen, "bad character in address literal");
 				return -1;
 			}
 	}
@@ -196,25 +186,25 @@ static int smtp_mailbox(const char *p, size_t n, mailaddr *out, char *err, size_
 			if (c == '\\') {
 				/* quoted-pairSMTP = %d92 %d32-126 */
 				if (i + 1 >= n || u[i + 1] < 32 || u[i + 1] > 126) {
-					seterr(err, errlen, "bad quoted pair in local part");
+					str_err(err, errlen, "bad quoted pair in local part");
 					return -1;
 				}
 				i++;
 			} else if (c >= 0x80) {
 				size_t l = utf8_len(u + i, end);
 				if (l == 0) {
-					seterr(err, errlen, "malformed UTF-8 in local part");
+					str_err(err, errlen, "malformed UTF-8 in local part");
 					return -1;
 				}
 				i += l - 1;
 				content += l - 1;
 			} else if (c < 32 || c > 126) {
-				seterr(err, errlen, "control character in local part");
+				str_err(err, errlen, "control character in local part");
 				return -1;
 			}
 		}
 		if (i >= n) {
-			seterr(err, errlen, "unterminated quoted local part");
+			str_err(err, errlen, "unterminated quoted local part");
 			return -1;
 		}
 		i++;   /* closing quote */
@@ -225,7 +215,7 @@ static int smtp_mailbox(const char *p, size_t n, mailaddr *out, char *err, size_
 			unsigned char c = u[i];
 			if (c == '.') {
 				if (atom == 0) {
-					seterr(err, errlen, "empty atom in local part");
+					str_err(err, errlen, "empty atom in local part");
 					return -1;
 				}
 				atom = 0;
@@ -234,28 +224,28 @@ static int smtp_mailbox(const char *p, size_t n, mailaddr *out, char *err, size_
 			} else if (c >= 0x80) {
 				size_t l = utf8_len(u + i, end);
 				if (l == 0) {
-					seterr(err, errlen, "malformed UTF-8 in local part");
+					str_err(err, errlen, "malformed UTF-8 in local part");
 					return -1;
 				}
 				i += l - 1;
 				content += l - 1;
 				atom++;
 			} else {
-				seterr(err, errlen, "invalid character 0x%02x in local part", c);
+				str_err(err, errlen, "invalid character 0x%02x in local part", c);
 				return -1;
 			}
 		}
 		if (atom == 0) {
-			seterr(err, errlen, i == 0 ? "empty local part" : "local part ends in '.'");
+			str_err(err, errlen, i == 0 ? "empty local part" : "local part ends in '.'");
 			return -1;
 		}
 	}
 	if (i >= n || p[i] != '@') {
-		seterr(err, errlen, "no '@' after the local part");
+		str_err(err, errlen, "no '@' after the local part");
 		return -1;
 	}
 	if (content > MAILADDR_LOCAL_MAX || i >= sizeof out->local) {
-		seterr(err, errlen, "local part longer than %d octets (RFC 5321 4.5.3.1.1)", MAILADDR_LOCAL_MAX);
+		str_err(err, errlen, "local part longer than %d octets (RFC 5321 4.5.3.1.1)", MAILADDR_LOCAL_MAX);
 		return -1;
 	}
 	memcpy(out->local, p, i);
@@ -273,12 +263,12 @@ int mailaddr_parse_path(const char *s, mailaddr *out, char *err, size_t errlen)
 		out = &tmp;
 	memset(out, 0, sizeof *out);
 	if (s == NULL) {
-		seterr(err, errlen, "no path");
+		str_err(err, errlen, "no path");
 		return -1;
 	}
 	size_t n = strnlen(s, MAILADDR_LINE_MAX + 1);
 	if (n > MAILADDR_LINE_MAX) {
-		seterr(err, errlen, "path longer than %d octets", MAILADDR_LINE_MAX);
+		str_err(err, errlen, "path longer than %d octets", MAILADDR_LINE_MAX);
 		return -1;
 	}
 	/* Tolerate blanks around the path (policy delegation, milter args). */
@@ -292,7 +282,7 @@ int mailaddr_parse_path(const char *s, mailaddr *out, char *err, size_t errlen)
 		return 0;   /* "sender=" of a null sender in policy delegation */
 	if (s[0] == '<') {
 		if (n < 2 || s[n - 1] != '>') {
-			seterr(err, errlen, "'<' without '>'");
+			str_err(err, errlen, "'<' without '>'");
 			return -1;
 		}
 		s++;
@@ -304,13 +294,13 @@ int mailaddr_parse_path(const char *s, mailaddr *out, char *err, size_t errlen)
 			const char *colon = memchr(s, ':', n);
 			char dom[DNS_TEXT_MAX + 1];
 			if (colon == NULL) {
-				seterr(err, errlen, "source route without ':'");
+				str_err(err, errlen, "source route without ':'");
 				return -1;
 			}
 			const char *q = s;
 			while (q < colon) {
 				if (*q != '@') {
-					seterr(err, errlen, "bad source route");
+					str_err(err, errlen, "bad source route");
 					return -1;
 				}
 				const char *e = memchr(q, ',', (size_t)(colon - q));
@@ -324,7 +314,7 @@ int mailaddr_parse_path(const char *s, mailaddr *out, char *err, size_t errlen)
 			s = colon + 1;
 		}
 	} else if (memchr(s, '>', n) != NULL) {
-		seterr(err, errlen, "'>' without '<'");
+		str_err(err, errlen, "'>' without '<'");
 		return -1;
 	}
 	if (smtp_mailbox(s, n, out, err, errlen) < 0) {
@@ -754,7 +744,7 @@ int mailaddr_parse_from(const char *value, size_t len, mailaddr *first, char *er
 	if (first)
 		memset(first, 0, sizeof *first);
 	if (value == NULL) {
-		seterr(err, errlen, "no From field");
+		str_err(err, errlen, "no From field");
 		return 0;
 	}
 	ps.p = (const unsigned char *)value;
@@ -778,7 +768,7 @@ int mailaddr_parse_from(const char *value, size_t len, mailaddr *first, char *er
 		}
 	}
 	if (ps.count == 0)
-		seterr(err, errlen, "no address in From field");
+		str_err(err, errlen, "no address in From field");
 	return ps.count;
 bad:
 	if (first)

@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "spf.h"
+#include "str.h"
 
 #define SPF_MAX_DEPTH   (SPF_MAX_LOOKUPS + 2) /* include frames: each costs a lookup */
 #define SPF_EXPAND_MAX  4096  /* macro expansion output before name truncation */
@@ -56,18 +57,6 @@ typedef struct spf_rec {
 	size_t n;
 	int redirect, exp, all;     /* term index, -1 if absent */
 } spf_rec;
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* Copies at most n octets of s into out as printable ASCII ('?' for the
  * rest), for reasons and explanations shown to people. */
@@ -113,14 +102,14 @@ static int macro_scan(const char *s, size_t n, int flags, size_t *last_end, int 
 				continue;
 			}
 			if (c < 0x21 || c > 0x7e) {
-				seterr(err, errlen, "invalid character 0x%02x", c);
+				str_err(err, errlen, "invalid character 0x%02x", c);
 				return -1;
 			}
 			i++;
 			continue;
 		}
 		if (i + 1 >= n) {
-			seterr(err, errlen, "'%%' at the end of a macro-string");
+			str_err(err, errlen, "'%%' at the end of a macro-string");
 			return -1;
 		}
 		char d = s[i + 1];
@@ -130,21 +119,21 @@ static int macro_scan(const char *s, size_t n, int flags, size_t *last_end, int 
 			continue;
 		}
 		if (d != '{') {
-			seterr(err, errlen, "'%%' not followed by '{', '%%', '_' or '-'");
+			str_err(err, errlen, "'%%' not followed by '{', '%%', '_' or '-'");
 			return -1;
 		}
 		size_t j = i + 2;
 		if (j >= n) {
-			seterr(err, errlen, "unterminated macro");
+			str_err(err, errlen, "unterminated macro");
 			return -1;
 		}
 		char l = (char)tolower((unsigned char)s[j]);
 		if (strchr("slodiphvcrt", l) == NULL || l == '\0') {
-			seterr(err, errlen, "unknown macro letter '%c'", isprint((unsigned char)s[j]) ? s[j] : '?');
+			str_err(err, errlen, "unknown macro letter '%c'", isprint((unsigned char)s[j]) ? s[j] : '?');
 			return -1;
 		}
 		if ((l == 'c' || l == 'r' || l == 't') && !(flags & MS_CRT)) {
-			seterr(err, errlen, "macro letter '%c' only allowed in explanations", l);
+			str_err(err, errlen, "macro letter '%c' only allowed in explanations", l);
 			return -1;
 		}
 		if (l == 'p' && has_p)
@@ -159,7 +148,7 @@ static int macro_scan(const char *s, size_t n, int flags, size_t *last_end, int 
 			j++;
 		}
 		if (nd > 0 && num == 0) {
-			seterr(err, errlen, "macro transformer of zero parts");
+			str_err(err, errlen, "macro transformer of zero parts");
 			return -1;
 		}
 		if (j < n && (s[j] == 'r' || s[j] == 'R'))
@@ -167,7 +156,7 @@ static int macro_scan(const char *s, size_t n, int flags, size_t *last_end, int 
 		while (j < n && strchr(".-+,/_=", s[j]) != NULL && s[j] != '\0')
 			j++;
 		if (j >= n || s[j] != '}') {
-			seterr(err, errlen, "malformed macro");
+			str_err(err, errlen, "malformed macro");
 			return -1;
 		}
 		i = j + 1;
@@ -201,7 +190,7 @@ static int domain_spec_ok(const char *s, size_t n, int *has_p, char *err, size_t
 {
 	size_t last;
 	if (n == 0) {
-		seterr(err, errlen, "empty domain-spec");
+		str_err(err, errlen, "empty domain-spec");
 		return -1;
 	}
 	if (macro_scan(s, n, 0, &last, has_p, err, errlen) < 0)
@@ -213,7 +202,7 @@ static int domain_spec_ok(const char *s, size_t n, int *has_p, char *err, size_t
 	while (dot > 0 && s[dot - 1] != '.')
 		dot--;
 	if (dot == 0 || !toplabel_ok(s + dot, m - dot)) {
-		seterr(err, errlen, "domain-spec does not end in a valid top-level label");
+		str_err(err, errlen, "domain-spec does not end in a valid top-level label");
 		return -1;
 	}
 	return 0;
@@ -332,7 +321,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	if (ieq(nm, nl, "include") || ieq(nm, nl, "exists")) {
 		t->kind = ieq(nm, nl, "include") ? T_INCLUDE : T_EXISTS;
 		if (rl < 1 || r[0] != ':') {
-			seterr(err, errlen, "%s needs ':domain'", t->kind == T_INCLUDE ? "include" : "exists");
+			str_err(err, errlen, "%s needs ':domain'", t->kind == T_INCLUDE ? "include" : "exists");
 			return -1;
 		}
 		t->spec = r + 1;
@@ -380,7 +369,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 		int v6 = ieq(nm, nl, "ip6");
 		t->kind = v6 ? T_IP6 : T_IP4;
 		if (rl < 2 || r[0] != ':') {
-			seterr(err, errlen, "%s needs ':network'", v6 ? "ip6" : "ip4");
+			str_err(err, errlen, "%s needs ':network'", v6 ? "ip6" : "ip4");
 			return -1;
 		}
 		const char *a = r + 1;
@@ -397,7 +386,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 				t->cidr4 = c;
 		}
 		if ((v6 ? parse_ip6(a, sl, t->net) : parse_ip4(a, sl, t->net)) < 0) {
-			seterr(err, errlen, "invalid %s network", v6 ? "IPv6" : "IPv4");
+			str_err(err, errlen, "invalid %s network", v6 ? "IPv6" : "IPv4");
 			return -1;
 		}
 		return 0;
@@ -405,21 +394,21 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	{
 		char shown[64];
 		printable(shown, sizeof shown, s, n);
-		seterr(err, errlen, "unknown mechanism or malformed term '%s'", shown);
+		str_err(err, errlen, "unknown mechanism or malformed term '%s'", shown);
 		return -1;
 	}
 junk:
 	{
 		char shown[64];
 		printable(shown, sizeof shown, s, n);
-		seterr(err, errlen, "malformed term '%s'", shown);
+		str_err(err, errlen, "malformed term '%s'", shown);
 		return -1;
 	}
 badcidr:
 	{
 		char shown[64];
 		printable(shown, sizeof shown, s, n);
-		seterr(err, errlen, "invalid CIDR length in '%s'", shown);
+		str_err(err, errlen, "invalid CIDR length in '%s'", shown);
 		return -1;
 	}
 }
@@ -432,17 +421,17 @@ static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, 
 	r->redirect = r->exp = r->all = -1;
 	r->t = buf;
 	if (len > SPF_RECORD_MAX) {
-		seterr(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
+		str_err(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
 		return -1;
 	}
 	if (!is_spf_record(txt, len)) {
-		seterr(err, errlen, "record does not start with v=spf1");
+		str_err(err, errlen, "record does not start with v=spf1");
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)txt[i];
 		if (c < 0x20 || c > 0x7e) {
-			seterr(err, errlen, "%s character 0x%02x in the record",
+			str_err(err, errlen, "%s character 0x%02x in the record",
 			    c > 0x7e ? "non-ASCII" : "control", c);
 			return -1;
 		}
@@ -457,7 +446,7 @@ static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, 
 		while (i < len && txt[i] != ' ')
 			i++;
 		if (r->n >= cap) {
-			seterr(err, errlen, "too many terms");
+			str_err(err, errlen, "too many terms");
 			return -1;
 		}
 		spf_term *t = &buf[r->n];
@@ -466,7 +455,7 @@ static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, 
 		if (t->kind == T_REDIRECT || t->kind == T_EXP) {
 			int *slot = t->kind == T_REDIRECT ? &r->redirect : &r->exp;
 			if (*slot >= 0) {
-				seterr(err, errlen, "%s= appears twice", t->kind == T_REDIRECT ? "redirect" : "exp");
+				str_err(err, errlen, "%s= appears twice", t->kind == T_REDIRECT ? "redirect" : "exp");
 				return -1;
 			}
 			*slot = (int)r->n;
@@ -482,21 +471,21 @@ int spf_record_check(const char *txt, size_t len, char *err, size_t errlen)
 {
 	spf_rec r;
 	if (txt == NULL) {
-		seterr(err, errlen, "no record");
+		str_err(err, errlen, "no record");
 		return -1;
 	}
 	if (len > SPF_RECORD_MAX) {
-		seterr(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
+		str_err(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
 		return -1;
 	}
 	if (!is_spf_record(txt, len)) {
-		seterr(err, errlen, "record does not start with v=spf1");
+		str_err(err, errlen, "record does not start with v=spf1");
 		return -1;
 	}
 	size_t cap = count_terms(txt, len);
 	spf_term *buf = calloc(cap ? cap : 1, sizeof *buf);
 	if (buf == NULL) {
-		seterr(err, errlen, "out of memory");
+		str_err(err, errlen, "out of memory");
 		return -1;
 	}
 	int rc = parse_record(txt, len, &r, buf, cap, err, errlen);

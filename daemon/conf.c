@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "str.h"
 
 typedef enum { T_STR, T_SOCKET, T_BOOL, T_SECONDS, T_ACTION, T_ACTION_TEMP,
 	T_RESOLVERS, T_NETWORKS, T_FACILITY, T_LEVEL, T_HOSTNAME } key_type;
@@ -74,18 +75,6 @@ static const char *const actions[] = {
 	[CONF_ACT_REJECT] = "reject",
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *conf_action_str(conf_action a)
 {
 	return (unsigned)a < sizeof actions / sizeof actions[0] ? actions[a] : "?";
@@ -95,7 +84,7 @@ static int copy_str(char *dst, const char *src, char *err, size_t errlen)
 {
 	size_t n = strlen(src);
 	if (n >= CONF_STR_MAX) {
-		seterr(err, errlen, "value longer than %d characters", CONF_STR_MAX - 1);
+		str_err(err, errlen, "value longer than %d characters", CONF_STR_MAX - 1);
 		return -1;
 	}
 	memcpy(dst, src, n + 1);
@@ -107,7 +96,7 @@ static int check_token(const char *v, char *err, size_t errlen)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f) {
-			seterr(err, errlen, "'%s': white space or non-ASCII character in value", v);
+			str_err(err, errlen, "'%s': white space or non-ASCII character in value", v);
 			return -1;
 		}
 	return 0;
@@ -118,11 +107,11 @@ int conf_socket_check(const char *spec, char *err, size_t errlen)
 	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
 		const char *p = strchr(spec, ':') + 1;
 		if (*p != '/') {
-			seterr(err, errlen, "'%s': unix socket path must be absolute", spec);
+			str_err(err, errlen, "'%s': unix socket path must be absolute", spec);
 			return -1;
 		}
 		if (strlen(p) >= 100) {   /* sun_path is 108 octets */
-			seterr(err, errlen, "'%s': unix socket path too long", spec);
+			str_err(err, errlen, "'%s': unix socket path too long", spec);
 			return -1;
 		}
 		return 0;
@@ -134,7 +123,7 @@ int conf_socket_check(const char *spec, char *err, size_t errlen)
 		errno = 0;
 		long port = strtol(p, &end, 10);
 		if (errno || end == p || port < 1 || port > 65535 || (*end != '@' && *end)) {
-			seterr(err, errlen, "'%s': port must be 1..65535", spec);
+			str_err(err, errlen, "'%s': port must be 1..65535", spec);
 			return -1;
 		}
 		if (*end == '@') {
@@ -144,25 +133,25 @@ int conf_socket_check(const char *spec, char *err, size_t errlen)
 				size_t n = strlen(host);
 				char tmp[64];
 				if (n < 3 || n - 2 >= sizeof tmp || host[n - 1] != ']') {
-					seterr(err, errlen, "'%s': bad address", spec);
+					str_err(err, errlen, "'%s': bad address", spec);
 					return -1;
 				}
 				memcpy(tmp, host + 1, n - 2);
 				tmp[n - 2] = 0;
 				if (inet_pton(AF_INET6, tmp, buf) != 1) {
-					seterr(err, errlen, "'%s': bad IPv6 address", spec);
+					str_err(err, errlen, "'%s': bad IPv6 address", spec);
 					return -1;
 				}
 			} else if (inet_pton(six ? AF_INET6 : AF_INET, host, buf) != 1 &&
 			    (*host == 0 || strspn(host, "abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(host))) {
-				seterr(err, errlen, "'%s': bad host", spec);
+				str_err(err, errlen, "'%s': bad host", spec);
 				return -1;
 			}
 		}
 		return 0;
 	}
-	seterr(err, errlen, "'%s': expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", spec);
+	str_err(err, errlen, "'%s': expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST", spec);
 	return -1;
 }
 
@@ -176,7 +165,7 @@ static int each_item(const char *v, int (*fn)(conf *, const char *, char *, size
 		size_t n = strcspn(v, ", \t");
 		if (n) {
 			if (n >= sizeof item) {
-				seterr(err, errlen, "list item longer than %zu characters", sizeof item - 1);
+				str_err(err, errlen, "list item longer than %zu characters", sizeof item - 1);
 				return -1;
 			}
 			memcpy(item, v, n);
@@ -199,7 +188,7 @@ static int add_resolver(conf *c, const char *s, char *err, size_t errlen)
 	const char *at = strchr(s, '@');
 	size_t n = at ? (size_t)(at - s) : strlen(s);
 	if (c->n_dns_resolver == CONF_MAX_RESOLVERS) {
-		seterr(err, errlen, "more than %d resolvers", CONF_MAX_RESOLVERS);
+		str_err(err, errlen, "more than %d resolvers", CONF_MAX_RESOLVERS);
 		return -1;
 	}
 	if (n == 0 || n >= sizeof host)
@@ -220,7 +209,7 @@ static int add_resolver(conf *c, const char *s, char *err, size_t errlen)
 	c->n_dns_resolver++;
 	return 0;
 bad:
-	seterr(err, errlen, "'%s': expected ADDRESS or ADDRESS@PORT", s);
+	str_err(err, errlen, "'%s': expected ADDRESS or ADDRESS@PORT", s);
 	return -1;
 }
 
@@ -266,11 +255,11 @@ static int parse_net(const char *s, conf_net *net)
 static int add_network(conf *c, const char *s, char *err, size_t errlen)
 {
 	if (c->n_trusted_networks == CONF_MAX_NETWORKS) {
-		seterr(err, errlen, "more than %d networks", CONF_MAX_NETWORKS);
+		str_err(err, errlen, "more than %d networks", CONF_MAX_NETWORKS);
 		return -1;
 	}
 	if (parse_net(s, &c->trusted_networks[c->n_trusted_networks]) < 0) {
-		seterr(err, errlen, "'%s': expected ADDRESS or ADDRESS/PREFIX", s);
+		str_err(err, errlen, "'%s': expected ADDRESS or ADDRESS/PREFIX", s);
 		return -1;
 	}
 	c->n_trusted_networks++;
@@ -300,11 +289,11 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 	case T_HOSTNAME: {
 		char tmp[DNS_TEXT_MAX + 2], e[128];
 		if (*v == 0) {
-			seterr(err, errlen, "must not be empty");
+			str_err(err, errlen, "must not be empty");
 			return -1;
 		}
 		if (dns_name_normalize(v, tmp, sizeof tmp, e, sizeof e) < 0) {
-			seterr(err, errlen, "'%s' is not a host name: %s", v, e);
+			str_err(err, errlen, "'%s' is not a host name: %s", v, e);
 			return -1;
 		}
 		return copy_str(p, tmp, err, errlen);
@@ -315,7 +304,7 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 		return copy_str(p, v, err, errlen);
 	case T_BOOL:
 		if (parse_bool(v, p) < 0) {
-			seterr(err, errlen, "'%s': expected yes or no", v);
+			str_err(err, errlen, "'%s': expected yes or no", v);
 			return -1;
 		}
 		return 0;
@@ -324,11 +313,11 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 		errno = 0;
 		double d = strtod(v, &end);
 		if (errno || end == v || *end) {
-			seterr(err, errlen, "'%s' is not a number of seconds", v);
+			str_err(err, errlen, "'%s' is not a number of seconds", v);
 			return -1;
 		}
 		if (!(d >= k->min && d <= k->max)) {
-			seterr(err, errlen, "%s is out of range (%g..%g)", v, k->min, k->max);
+			str_err(err, errlen, "%s is out of range (%g..%g)", v, k->min, k->max);
 			return -1;
 		}
 		*(double *)p = d;
@@ -343,7 +332,7 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 				*(conf_action *)p = (conf_action)i;
 				return 0;
 			}
-		seterr(err, errlen, "'%s': expected %s", v, k->type == T_ACTION_TEMP ?
+		str_err(err, errlen, "'%s': expected %s", v, k->type == T_ACTION_TEMP ?
 		    "accept or tempfail" : "accept, tag, quarantine, tempfail or reject");
 		return -1;
 	case T_RESOLVERS:
@@ -360,7 +349,7 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 				*(int *)p = facilities[i].val;
 				return 0;
 			}
-		seterr(err, errlen, "'%s': expected mail, daemon, user or local0..local7", v);
+		str_err(err, errlen, "'%s': expected mail, daemon, user or local0..local7", v);
 		return -1;
 	case T_LEVEL:
 		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
@@ -368,7 +357,7 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 				*(conf_log_level *)p = (conf_log_level)i;
 				return 0;
 			}
-		seterr(err, errlen, "'%s': expected error, warning, notice, info or debug", v);
+		str_err(err, errlen, "'%s': expected error, warning, notice, info or debug", v);
 		return -1;
 	}
 	return -1;
@@ -424,11 +413,11 @@ int conf_set(conf *c, const char *name, const char *value, char *err, size_t err
 	const key *k = find_key(name);
 	char e[512];
 	if (k == NULL) {
-		seterr(err, errlen, "unknown setting '%s'", name);
+		str_err(err, errlen, "unknown setting '%s'", name);
 		return -1;
 	}
 	if (set_key(c, k, value, 0, e, sizeof e) < 0) {
-		seterr(err, errlen, "%s: %s", name, e);
+		str_err(err, errlen, "%s: %s", name, e);
 		return -1;
 	}
 	return 0;
@@ -455,18 +444,18 @@ int conf_load(conf *c, const char *path, char *err, size_t errlen)
 	int rc = 0;
 
 	if (f == NULL) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		str_err(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((got = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		if (memchr(line, 0, (size_t)got) != NULL) {
-			seterr(err, errlen, "%s:%u: NUL byte in line", path, lineno);
+			str_err(err, errlen, "%s:%u: NUL byte in line", path, lineno);
 			rc = -1;
 			break;
 		}
 		if (got > 4096) {
-			seterr(err, errlen, "%s:%u: line too long", path, lineno);
+			str_err(err, errlen, "%s:%u: line too long", path, lineno);
 			rc = -1;
 			break;
 		}
@@ -481,7 +470,7 @@ int conf_load(conf *c, const char *path, char *err, size_t errlen)
 			continue;
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
-			seterr(err, errlen, "%s:%u: expected 'name = value'", path, lineno);
+			str_err(err, errlen, "%s:%u: expected 'name = value'", path, lineno);
 			rc = -1;
 			break;
 		}
@@ -489,27 +478,27 @@ int conf_load(conf *c, const char *path, char *err, size_t errlen)
 		char *name = trim(s), *value = trim(eq + 1);
 		const key *k = find_key(name);
 		if (k == NULL) {
-			seterr(err, errlen, "%s:%u: unknown setting '%s'", path, lineno, name);
+			str_err(err, errlen, "%s:%u: unknown setting '%s'", path, lineno, name);
 			rc = -1;
 			break;
 		}
 		size_t ki = (size_t)(k - keys);
 		int list = k->type == T_RESOLVERS || k->type == T_NETWORKS;
 		if (seen[ki] && !list) {
-			seterr(err, errlen, "%s:%u: %s already set on line %u", path, lineno, name, seen[ki]);
+			str_err(err, errlen, "%s:%u: %s already set on line %u", path, lineno, name, seen[ki]);
 			rc = -1;
 			break;
 		}
 		/* the first occurrence of a list replaces the default */
 		if (set_key(c, k, value, seen[ki] != 0, e, sizeof e) < 0) {
-			seterr(err, errlen, "%s:%u: %s: %s", path, lineno, name, e);
+			str_err(err, errlen, "%s:%u: %s: %s", path, lineno, name, e);
 			rc = -1;
 			break;
 		}
 		seen[ki] = lineno;
 	}
 	if (rc == 0 && ferror(f)) {
-		seterr(err, errlen, "%s: read error", path);
+		str_err(err, errlen, "%s: read error", path);
 		rc = -1;
 	}
 	free(line);
