@@ -60,7 +60,29 @@ typedef struct dns_options {
 	size_t n_forwarders;
 	const char *trust_anchor_file;  /* NULL = the root anchor from dns-root-data */
 	const char *table_file;         /* table backend instead of libunbound    */
+	/*
+	 * Answer cache in front of libunbound: a repeated lookup is answered
+	 * in dns_submit() without crossing to libunbound's thread.  Only
+	 * answers, NXDOMAIN and NODATA that are not bogus are kept, for their
+	 * TTL (as libunbound reports it) and never longer than cache_max_ttl
+	 * seconds (NXDOMAIN/NODATA: 60 s at most); temperror is never kept.
+	 * At most cache_entries answers and DNS_CACHE_BYTES octets, the least
+	 * recently used going first.  0 = the defaults below; cache_entries
+	 * < 0 turns the cache off.  The table backend has none.
+	 */
+	int cache_entries;              /* 0 = DNS_CACHE_ENTRIES */
+	int cache_max_ttl;              /* 0 = DNS_CACHE_MAX_TTL */
 } dns_options;
+
+#define DNS_CACHE_ENTRIES  10000
+#define DNS_CACHE_MAX_TTL  300           /* seconds                         */
+#define DNS_CACHE_NEG_TTL  60            /* seconds, NXDOMAIN and NODATA    */
+#define DNS_CACHE_BYTES    (32u << 20)   /* memory bound of the cache       */
+
+typedef struct dns_cache_stats {
+	size_t entries, bytes;
+	unsigned long long hits, misses, stores, evictions;
+} dns_cache_stats;
 
 typedef struct dns_resolver dns_resolver;
 typedef struct dns_run dns_run;
@@ -75,6 +97,9 @@ dns_resolver *dns_resolver_new(const dns_options *opt, char *err, size_t errlen)
 /* Frees the resolver; every run must be freed first.  NULL is a no-op. */
 void dns_resolver_free(dns_resolver *res);
 
+/* Counters of the answer cache (all 0 when it is off). */
+void dns_resolver_cache_stats(dns_resolver *res, dns_cache_stats *st);
+
 /* One check run: the lookups submitted to it share a deadline of timeout
  * seconds from now.  Not shared between threads; many runs may be live at
  * once in different threads on one resolver. */
@@ -85,13 +110,15 @@ void dns_run_free(dns_run *run);
 
 /* Submits a lookup; cb is called once with the answer (a temperror answer on
  * deadline, on an invalid name, or when the lookup cannot be sent).  Identical
- * lookups of one run are sent once and answered from the first. */
+ * lookups of one run are sent once and answered from the first.  A cached
+ * answer is queued too: cb never runs inside dns_submit(). */
 void dns_submit(dns_run *run, const char *name, int qtype, dns_cb *cb, void *arg);
 /* Delivers answers until no lookup is outstanding; lookups submitted from
  * callbacks are waited for too.  Past the deadline every outstanding lookup
  * is answered with DNS_TEMPERROR ("deadline"). */
 void dns_run_wait(dns_run *run);
-/* Number of lookups the run has sent (after de-duplication). */
+/* Number of lookups the run has sent (after de-duplication; lookups answered
+ * from the answer cache count too, as libunbound's cache hits always did). */
 size_t dns_run_queries(const dns_run *run);
 /* Allocates n bytes that live as long as the run (zeroed). */
 void *dns_run_alloc(dns_run *run, size_t n);
