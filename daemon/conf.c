@@ -580,3 +580,21 @@ void conf_dns_options(const conf *c, dns_options *o, const char **fwd)
 	o->trust_anchor_file = c->dns_trust_anchor[0] ? c->dns_trust_anchor : NULL;
 	o->table_file = c->dns_table[0] ? c->dns_table : NULL;
 }
+
+int conf_set_assignment(conf *c, const char *assignment, char *err, size_t errlen)
+{
+	char name[64];
+	const char *eq = strchr(assignment, '=');
+	if (eq == NULL || eq == assignment || (size_t)(eq - assignment) >= sizeof name) {
+		str_err(err, errlen, "-o %s: expected NAME=VALUE", assignment);
+		return -1;
+	}
+	memcpy(name, assignment, (size_t)(eq - assignment));
+	name[eq - assignment] = 0;
+	char e[512];
+	if (conf_set(c, name, eq + 1, e, sizeof e) < 0) {
+		str_err(err, errlen, "-o: %s", e);
+		return -2;
+	}
+	return 0;
+}

@@ -97,6 +97,10 @@ int conf_load(conf *c, const char *path, char *err, size_t errlen);
 /* Sets one key from text (command-line overrides; replaces lists instead of
  * appending).  Returns 0, or -1 with "name: message" in err. */
 int conf_set(conf *c, const char *name, const char *value, char *err, size_t errlen);
+/* Applies one "NAME=VALUE" command-line override (-o).  0; -1 if the text
+ * is not NAME=VALUE (a usage error); -2 if the setting is refused.  err
+ * gets the message in both cases. */
+int conf_set_assignment(conf *c, const char *assignment, char *err, size_t errlen);
 /* Prints the effective configuration in the file's own format, every key,
  * in a fixed order (the -n option). */
 void conf_print(const conf *c, FILE *f);

@@ -306,20 +306,12 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	for (size_t i = 0; i < n_over; i++) {
-		char name[64], *eq = strchr(over[i], '=');
-		if (eq == NULL || (size_t)(eq - over[i]) >= sizeof name) {
-			fprintf(stderr, PROG ": -o %s: expected NAME=VALUE\n", over[i]);
+		int r = conf_set_assignment(cf, over[i], err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
 			free(over);
 			conf_free(cf);
-			return EXIT_USAGE;
-		}
-		memcpy(name, over[i], (size_t)(eq - over[i]));
-		name[eq - over[i]] = 0;
-		if (conf_set(cf, name, eq + 1, err, sizeof err) < 0) {
-			fprintf(stderr, PROG ": -o: %s\n", err);
-			free(over);
-			conf_free(cf);
-			return EXIT_CONFIG;
+			return r == -1 ? EXIT_USAGE : EXIT_CONFIG;
 		}
 	}
 	free(over);
