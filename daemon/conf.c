@@ -19,14 +19,14 @@
 #include "conf.h"
 #include "str.h"
 
-typedef enum { T_STR, T_SOCKET, T_BOOL, T_SECONDS, T_ACTION, T_ACTION_TEMP,
+typedef enum { T_STR, T_SOCKET, T_BOOL, T_SECONDS, T_COUNT, T_ACTION, T_ACTION_TEMP,
 	T_RESOLVERS, T_NETWORKS, T_FACILITY, T_LEVEL, T_HOSTNAME } key_type;
 
 typedef struct key {
 	const char *name;
 	key_type type;
 	size_t off;
-	double min, max;            /* T_SECONDS */
+	double min, max;            /* T_SECONDS, T_COUNT */
 } key;
 
 #define K(n, t) { #n, t, offsetof(conf, n), 0, 0 }
@@ -42,6 +42,8 @@ static const key keys[] = {
 	K(dns_trust_anchor, T_STR),
 	K(dns_table, T_STR),
 	{ "dns_timeout", T_SECONDS, offsetof(conf, dns_timeout), 0.1, 120 },
+	{ "dns_cache_size", T_COUNT, offsetof(conf, dns_cache_size), 0, 1000000 },
+	{ "dns_cache_max_ttl", T_COUNT, offsetof(conf, dns_cache_max_ttl), 1, 86400 },
 	K(trusted_networks, T_NETWORKS),
 	K(use_client_resolve, T_BOOL),
 	K(action_spf_fail, T_ACTION),
@@ -323,6 +325,21 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 		*(double *)p = d;
 		return 0;
 	}
+	case T_COUNT: {
+		char *end;
+		errno = 0;
+		unsigned long u = strtoul(v, &end, 10);
+		if (errno || end == v || *end || *v == '-' || *v == '+') {
+			str_err(err, errlen, "'%s' is not a whole number", v);
+			return -1;
+		}
+		if (!((double)u >= k->min && (double)u <= k->max)) {
+			str_err(err, errlen, "%s is out of range (%g..%g)", v, k->min, k->max);
+			return -1;
+		}
+		*(unsigned *)p = (unsigned)u;
+		return 0;
+	}
 	case T_ACTION:
 	case T_ACTION_TEMP:
 		for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
@@ -384,6 +401,8 @@ conf *conf_new(void)
 	    set_key(c, find_key("authserv_id"), host, 0, err, sizeof err) < 0)
 		snprintf(c->authserv_id, sizeof c->authserv_id, "localhost");
 	c->dns_timeout = 10;
+	c->dns_cache_size = DNS_CACHE_ENTRIES;
+	c->dns_cache_max_ttl = DNS_CACHE_MAX_TTL;
 	c->policy_read_timeout = 10;    /* Postfix writes a request at once      */
 	c->policy_idle_timeout = 600;   /* > smtpd_policy_service_max_idle (300) */
 	add_network(c, "127.0.0.0/8", err, sizeof err);
@@ -523,6 +542,9 @@ void conf_print(const conf *c, FILE *f)
 		case T_SECONDS:
 			fprintf(f, " %g", *(const double *)p);
 			break;
+		case T_COUNT:
+			fprintf(f, " %u", *(const unsigned *)p);
+			break;
 		case T_ACTION: case T_ACTION_TEMP:
 			fprintf(f, " %s", conf_action_str(*(const conf_action *)p));
 			break;
@@ -579,6 +601,8 @@ void conf_dns_options(const conf *c, dns_options *o, const char **fwd)
 	o->n_forwarders = c->n_dns_resolver;
 	o->trust_anchor_file = c->dns_trust_anchor[0] ? c->dns_trust_anchor : NULL;
 	o->table_file = c->dns_table[0] ? c->dns_table : NULL;
+	o->cache_entries = c->dns_cache_size ? (int)c->dns_cache_size : -1;
+	o->cache_max_ttl = (int)c->dns_cache_max_ttl;
 }
 
 int conf_set_assignment(conf *c, const char *assignment, char *err, size_t errlen)

@@ -66,6 +66,8 @@ typedef struct conf {
 	char dns_trust_anchor[CONF_STR_MAX]; /* "" = built-in root anchor */
 	char dns_table[CONF_STR_MAX];        /* testing: table file backend */
 	double dns_timeout;                  /* seconds per message/request */
+	unsigned dns_cache_size;             /* answers kept in front of libunbound; 0 = no cache */
+	unsigned dns_cache_max_ttl;          /* seconds an answer is kept at most */
 	/* trust */
 	conf_net trusted_networks[CONF_MAX_NETWORKS];
 	size_t n_trusted_networks;
