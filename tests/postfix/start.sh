@@ -130,7 +130,16 @@ EOF
 
 # errors of "postfix start" go to a tty or the maillog only
 postfix -c "$D/etc" check >"$D/start.out" 2>&1 || die "postfix check: $(cat "$D/start.out")"
-postfix -c "$D/etc" start >>"$D/start.out" 2>&1 || die "postfix start failed: $(cat "$D/start.out")"
+# Postfix's own lookups (the client's reverse DNS at connect) use the libc
+# resolver.  In a private mount namespace /etc/resolv.conf points at
+# 127.0.0.1:53, where nothing listens, so nothing asks the machine's resolver
+# (an address outside the test), and /etc/hosts names both loopback
+# addresses "localhost" whatever the machine's own file says.
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$D/resolv.conf"
+printf '127.0.0.1 localhost\n::1 localhost\n' >"$D/hosts"
+unshare -m sh -c '{ [ ! -e /etc/resolv.conf ] || mount --bind "$1" /etc/resolv.conf; } &&
+    mount --bind "$2" /etc/hosts && exec postfix -c "$3" start' sh \
+    "$D/resolv.conf" "$D/hosts" "$D/etc" >>"$D/start.out" 2>&1 || die "postfix start failed: $(cat "$D/start.out")"
 i=0
 while :; do
 	if perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new(PeerAddr=>'127.0.0.1:$PORT',Timeout=>1)" 2>/dev/null; then
