@@ -165,6 +165,25 @@ q=$(qid_of b4)
 check_match "$q" '^[0-9A-F]+$' "B4: signed, forwarded over ::1: queued"
 check_match "$(vwait "$q")" "$q: client=2001:67c:1a0::99 family=ipv6 client_name=fwd\.example .*spf=fail dkim=pass dmarc=pass .*action=tag reason=spf_fail" "B4: spf=fail dkim=pass dmarc=pass, tagged"
 
+# S: Postfix's smtp-source as the client: 2 parallel sessions of 10
+# messages each over 127.0.0.1 from a sender without SPF and DMARC records.
+# Every message is delivered with our field on top and gets one verdict line.
+before=$(grep -c 'mail_from=dkim-ok\.xtest ' "$T/milter.log")
+mails0=$(pf_mails)
+timeout 120 smtp-source -s 2 -m 20 -l 512 -M localhost -f source@dkim-ok.xtest -t bob@example.net \
+	"127.0.0.1:$PORT" >"$T/smtp-source.out" 2>&1
+check_eq "$?" 0 "S: smtp-source: 20 messages in 2 sessions accepted ($(head -c 200 "$T/smtp-source.out"))"
+pf_wait_mails $((mails0 + 20)) 60
+check_eq "$(( $(pf_mails) - mails0 ))" 20 "S: all 20 delivered"
+n_ar=0
+for f in $(grep -lE '^From: <?source@dkim-ok\.xtest' "$PF_MAILDIR"/new/* "$PF_MAILDIR"/cur/* 2>/dev/null); do
+	pf_headers "$f" | grep -Ev '^(Return-Path|X-Original-To|Delivered-To):' | head -n 1 |
+		grep -q '^Authentication-Results: mx\.test\.example; iprev=pass (localhost)' && n_ar=$((n_ar + 1))
+done
+check_eq "$n_ar" 20 "S: each carries our Authentication-Results on top (iprev=pass localhost)"
+for _ in $(seq 50); do [ $(( $(grep -c 'mail_from=dkim-ok\.xtest ' "$T/milter.log") - before )) -ge 20 ] && break; sleep 0.1; done
+check_eq "$(( $(grep -c 'mail_from=dkim-ok\.xtest .*action=accept' "$T/milter.log") - before ))" 20 "S: one verdict line per message, action=accept"
+
 # C: null MX sender: 550 5.7.27 at end of data, nothing delivered
 n0=$(pf_mails)
 send c --server 127.0.0.1 --port "$PORT" --xclient-addr 5.0.2.11 --xclient-name mx1.good.xtest \
