@@ -93,9 +93,20 @@ h=$(pf_headers "$f")
 check_eq "$(printf '%s\n' "$h" | grep -c '^Authentication-Results: mx.test.example')" 1 "one Authentication-Results field"
 check_eq "$(printf '%s\n' "$h" | grep -c '^MXReady-Report: mx.test.example')" 1 "one MXReady-Report field"
 check_match "$h" "^Authentication-Results: mx.test.example; iprev=pass policy.iprev=5.0.2.11 \(mx1.good.xtest\)" "iprev=pass in the delivered message"
-if "$PD" -V | grep -q spf; then
-	check_match "$h" "Authentication-Results: .*; spf=pass smtp.mailfrom=a@good.xtest; spf=none smtp.helo=mx1.good.xtest" "SPF of MAIL FROM and HELO in the header"
-else echo "SKIP: $T_NAME: SPF in the header (core has no spf_start yet)"; fi
+check_match "$h" "Authentication-Results: .*; spf=pass smtp.mailfrom=a@good.xtest; spf=none smtp.helo=mx1.good.xtest" "SPF of MAIL FROM and HELO in the header"
+# the prepended field parses with an independent RFC 8601 parser
+printf '%s\n' "$h" | grep '^Authentication-Results: mx.test.example' >"$T/ar.txt"
+ar_ok=$(/usr/bin/python3 - "$T/ar.txt" <<'EOP' 2>&1
+import re, sys
+import authres
+line = open(sys.argv[1]).read().strip()
+h = authres.all_features().parse(line)
+want = re.findall(r";\s*([a-z0-9-]+)=([a-z]+)", line.split(":", 1)[1])
+got = [(r.method, r.result) for r in h.results]
+print("ok" if h.authserv_id == "mx.test.example" and got == want and len(got) == 3 else "bad %r %r" % (got, want))
+EOP
+)
+check_eq "$ar_ok" ok "python3-authres parses the prepended field: iprev, spf, spf"
 check_match "$h" "^MXReady-Report: mx.test.example; action=accept; envelope-from=good.xtest verdict=[a-z]+ mx=pass mx_ipv6=pass ns_ipv6=pass dnssec=pass mx_dnssec=pass dane=pass" "readiness report in the delivered message"
 # virtual(8) adds Return-Path, X-Original-To, Delivered-To above everything
 first=$(printf '%s\n' "$h" | grep -Ev '^(Return-Path|X-Original-To|Delivered-To):' | head -2 | cut -d: -f1 | tr '\n' ' ')
