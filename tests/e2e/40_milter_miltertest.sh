@@ -83,6 +83,16 @@ sed -n 's/^#\([a-z_]* =.*\)$/\1/p' "$SAMPLE" |
 	awk -F' =' '!seen[$1]++ || $1 == "dns_resolver" || $1 == "trusted_networks"' >"$T/sample.conf"
 out=$("$MILTER" -t -c "$T/sample.conf" 2>&1); check_eq "$?" 0 "conf/mxready.conf uncommented passes -t ($out)"
 check_eq "$(grep -c . "$T/sample.conf")" "$(( $("$MILTER" -n -c /dev/null | wc -l) + 1 ))" "every setting uncommented once (dns_resolver twice)"
+# the answer cache settings: defaults, whole numbers in range, 0 = off
+check_eq "$("$MILTER" -n -c /dev/null | grep '^dns_cache' | tr '\n' ' ')" "dns_cache_size = 10000 dns_cache_max_ttl = 300 " "-n: answer cache defaults"
+check_eq "$("$MILTER" -n -c /dev/null -o dns_cache_size=0 | grep '^dns_cache_size')" "dns_cache_size = 0" "-o dns_cache_size=0 accepted (cache off)"
+out=$("$MILTER" -t -c /dev/null -o dns_cache_max_ttl=0 2>&1); rc=$?
+check_eq "$rc" 78 "dns_cache_max_ttl = 0 refused"
+check_match "$out" "dns_cache_max_ttl: 0 is out of range" "... with the reason"
+printf 'dns_cache_size = 1e3\n' >"$T/bad-count.conf"
+out=$("$MILTER" -t -c "$T/bad-count.conf" 2>&1); rc=$?
+check_eq "$rc" 78 "dns_cache_size = 1e3 refused"
+check_match "$out" "bad-count.conf:1: .*not a whole number" "... with file and line"
 
 if [ "$(id -u)" = 0 ]; then
 	out=$("$MILTER" -f -c "$T/strict.conf" 2>&1); rc=$?
