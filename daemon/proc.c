@@ -54,6 +54,19 @@ int proc_write_pidfile(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int proc_start(const conf *cf, const char *sockpath, int foreground, int allow_root,
+    int *ready_fd, char *err, size_t errlen)
+{
+	*ready_fd = -1;
+	if (!foreground && (*ready_fd = proc_daemonize()) < 0) {
+		snprintf(err, errlen, "cannot daemonise: %s", strerror(errno));
+		return -1;
+	}
+	if (cf->pidfile[0] && proc_write_pidfile(cf->pidfile, err, errlen) < 0)
+		return -1;
+	return proc_drop_privileges(cf, sockpath, allow_root, err, errlen);
+}
+
 int proc_drop_privileges(const conf *cf, const char *sockpath, int allow_root,
     char *err, size_t errlen)
 {

@@ -24,4 +24,11 @@ int proc_write_pidfile(const char *path, char *err, size_t errlen);
 int proc_drop_privileges(const conf *cf, const char *sockpath, int allow_root,
     char *err, size_t errlen);
 
+/* The start-up sequence after the socket is open: proc_daemonize() unless
+ * foreground (*ready_fd gets the handshake descriptor, else -1), the
+ * pidfile if cf->pidfile is set, then proc_drop_privileges().  0, or -1
+ * with a message in err. */
+int proc_start(const conf *cf, const char *sockpath, int foreground, int allow_root,
+    int *ready_fd, char *err, size_t errlen);
+
 #endif

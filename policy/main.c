@@ -517,21 +517,9 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
-		if (!foreground) {
-			ready_fd = proc_daemonize();
-			if (ready_fd < 0) {
-				fprintf(stderr, PROG ": cannot daemonise: %s\n", strerror(errno));
-				goto out;
-			}
-		}
-		if (cf->pidfile[0] && proc_write_pidfile(cf->pidfile, err, sizeof err) < 0) {
+		if (proc_start(cf, sockpath, foreground, allow_root, &ready_fd, err, sizeof err) < 0) {
 			vlog_msg(LOG_ERR, "%s", err);
-			goto out;
-		}
-		if (proc_drop_privileges(cf, sockpath, allow_root, err, sizeof err) < 0) {
-			vlog_msg(LOG_ERR, "%s", err);
-			if (foreground)
-				fprintf(stderr, PROG ": %s\n", err);
+			fprintf(stderr, PROG ": %s\n", err);
 			goto out;
 		}
 	}
