@@ -426,17 +426,6 @@ static void text_copy(char *out, size_t outlen, const char *s, size_t n)
 	out[o] = '\0';
 }
 
-static const char *why(const dns_answer *a)
-{
-	if (a->why_bogus)
-		return a->why_bogus;
-	if (a->rcode == 2)
-		return "SERVFAIL";
-	if (a->rcode == 5)
-		return "REFUSED";
-	return "DNS failure";
-}
-
 /* ---------- evaluation of a message ---------- */
 
 struct dmarc_priv {
@@ -591,7 +580,7 @@ void dmarc_finish(dmarc_verdict *v, auth_result spf, const char *spf_domain, con
 	case DISC_TEMP:
 		v->result = AUTH_TEMPERROR;
 		snprintf(v->reason, sizeof v->reason, "DMARC record lookup at %.100s failed (%.100s)",
-		    p->d.used->qname, why(p->d.used));
+		    p->d.used->qname, dns_failure_str(p->d.used));
 		return;
 	case DISC_NONE:
 		v->result = AUTH_NONE;
@@ -810,7 +799,7 @@ static void pol_judge(dpol *p)
 		}
 	json_object_object_add(d, "records", recs);
 	if (p->d.st == DISC_TEMP) {
-		ready_set(it, CHK_TEMPERROR, "DMARC record lookup at %s failed (%s)", u->qname, why(u));
+		ready_set(it, CHK_TEMPERROR, "DMARC record lookup at %s failed (%s)", u->qname, dns_failure_str(u));
 		return;
 	}
 	if (p->d.st == DISC_NONE) {

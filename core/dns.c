@@ -156,6 +156,21 @@ char *dns_run_strdup(dns_run *run, const char *s)
 	return p;
 }
 
+const char *dns_failure_str(const dns_answer *a)
+{
+	if (a == NULL)
+		return "no answer";
+	if (a->why_bogus)
+		return a->why_bogus;
+	if (a->sec == DNS_BOGUS)
+		return "DNSSEC bogus";
+	if (a->rcode == 2)
+		return "SERVFAIL";
+	if (a->rcode == 5)
+		return "REFUSED";
+	return a->outcome == DNS_TEMPERROR ? "DNS failure" : dns_outcome_str(a->outcome);
+}
+
 const char *dns_outcome_str(dns_outcome o)
 {
 	switch (o) {

@@ -142,6 +142,10 @@ int dns_name_normalize(const char *in, char *out, size_t outlen, char *err, size
 /* Reverse lookup name of an IPv4/IPv6 address ("4.3.2.1.in-addr.arpa"). */
 int dns_ptr_name(const char *addr, char *out, size_t outlen);
 const char *dns_outcome_str(dns_outcome o);
+/* Why a lookup gave no data, for messages: the DNSSEC or deadline reason,
+ * "SERVFAIL"/"REFUSED", "DNS failure" for another temperror, else the
+ * outcome keyword; "no answer" for NULL. */
+const char *dns_failure_str(const dns_answer *a);
 const char *dns_sec_str(dns_sec s);
 const char *dns_type_str(int qtype);
 

@@ -191,21 +191,6 @@ ready_report *ready_start(dns_run *run, const char *domain)
 
 /* ---------- judging ---------- */
 
-static const char *why(const dns_answer *a)
-{
-	if (a == NULL)
-		return "no answer";
-	if (a->sec == DNS_BOGUS)
-		return a->why_bogus ? a->why_bogus : "DNSSEC bogus";
-	if (a->why_bogus)
-		return a->why_bogus;
-	if (a->rcode == 2)
-		return "SERVFAIL";
-	if (a->rcode == 5)
-		return "REFUSED";
-	return dns_outcome_str(a->outcome);
-}
-
 static int temp(const dns_answer *a)
 {
 	return a == NULL || a->outcome == DNS_TEMPERROR;
@@ -268,14 +253,14 @@ static void judge_mx(ready_report *rep, ready_state *st)
 	const char *mode = "none";
 
 	if (temp(st->mx)) {
-		ready_set(it, CHK_TEMPERROR, "MX lookup failed (%s)", why(st->mx));
+		ready_set(it, CHK_TEMPERROR, "MX lookup failed (%s)", dns_failure_str(st->mx));
 	} else if (st->mx->outcome == DNS_NXDOMAIN) {
 		ready_set(it, CHK_FAIL, "%s does not exist (NXDOMAIN)", st->domain);
 		ready_hint(it, "Mail from a domain that does not exist is rejected: publish the domain and an MX record.");
 	} else if (st->mx->outcome == DNS_NODATA) {
 		if (temp(st->a) || temp(st->aaaa)) {
 			ready_set(it, CHK_TEMPERROR, "no MX; address lookup failed (%s)",
-			    why(temp(st->a) ? st->a : st->aaaa));
+			    dns_failure_str(temp(st->a) ? st->a : st->aaaa));
 		} else if (st->a->outcome == DNS_ANSWER || st->aaaa->outcome == DNS_ANSWER) {
 			mode = "implicit";
 			ready_set(it, CHK_WARN, "no MX record: mail goes to the domain's own address (implicit MX, RFC 5321 5.1)");
@@ -417,7 +402,7 @@ static void judge_ns_ipv6(ready_report *rep, ready_state *st)
 	json_object *hosts = json_object_new_array();
 	json_object_object_add(d, "hosts", hosts);
 	if (temp(st->ns)) {
-		ready_set(it, CHK_TEMPERROR, "NS lookup failed (%s)", why(st->ns));
+		ready_set(it, CHK_TEMPERROR, "NS lookup failed (%s)", dns_failure_str(st->ns));
 		return;
 	}
 	if (st->ns->outcome != DNS_ANSWER || st->n_ns == 0) {
@@ -461,11 +446,11 @@ static void judge_dnssec(ready_report *rep, ready_state *st)
 	const dns_answer *a = st->soa;
 	if (a && a->sec == DNS_BOGUS) {
 		json_object_object_add(d, "state", json_object_new_string("bogus"));
-		json_object_object_add(d, "why", json_object_new_string(why(a)));
-		ready_set(it, CHK_FAIL, "DNSSEC bogus: %s", why(a));
+		json_object_object_add(d, "why", json_object_new_string(dns_failure_str(a)));
+		ready_set(it, CHK_FAIL, "DNSSEC bogus: %s", dns_failure_str(a));
 		ready_hint(it, "Validating resolvers refuse this domain: fix the signatures or the DS record at the parent.");
 	} else if (temp(a)) {
-		ready_set(it, CHK_TEMPERROR, "SOA lookup failed (%s)", why(a));
+		ready_set(it, CHK_TEMPERROR, "SOA lookup failed (%s)", dns_failure_str(a));
 	} else if (a->sec == DNS_SECURE) {
 		json_object_object_add(d, "state", json_object_new_string("secure"));
 		ready_set(it, CHK_PASS, "the domain is DNSSEC-signed and validates");
@@ -505,7 +490,7 @@ static void judge_mx_dnssec(ready_report *rep, ready_state *st)
 		json_object_array_add(hosts, o);
 		if (s == DNS_BOGUS) {
 			bogus++;
-			why_b = why(h->a && h->a->sec == DNS_BOGUS ? h->a : h->aaaa);
+			why_b = dns_failure_str(h->a && h->a->sec == DNS_BOGUS ? h->a : h->aaaa);
 		} else if (s == DNS_INSECURE)
 			insecure++;
 	}
@@ -587,7 +572,7 @@ static void judge_dkim(ready_report *rep, ready_state *st)
 	it->data = json_object_new_object();
 	json_object_object_add(it->data, "name", json_object_new_string(st->dk ? st->dk->qname : ""));
 	if (temp(st->dk))
-		ready_set(it, CHK_TEMPERROR, "_domainkey lookup failed (%s)", why(st->dk));
+		ready_set(it, CHK_TEMPERROR, "_domainkey lookup failed (%s)", dns_failure_str(st->dk));
 	else if (st->dk->outcome == DNS_NXDOMAIN) {
 		ready_set(it, CHK_FAIL, "_domainkey.%s does not exist: no DKIM keys published", st->domain);
 		ready_hint(it, "Sign outgoing mail with DKIM and publish the key at <selector>._domainkey.%s.", st->domain);
