@@ -622,3 +622,16 @@ int conf_set_assignment(conf *c, const char *assignment, char *err, size_t errle
 	}
 	return 0;
 }
+
+int conf_load_cli(conf *c, const char *path, int must_exist, char *const *over, size_t n_over,
+    char *err, size_t errlen)
+{
+	if ((must_exist || access(path, F_OK) == 0) && conf_load(c, path, err, errlen) < 0)
+		return -2;
+	for (size_t i = 0; i < n_over; i++) {
+		int r = conf_set_assignment(c, over[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

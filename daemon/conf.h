@@ -103,6 +103,12 @@ int conf_set(conf *c, const char *name, const char *value, char *err, size_t err
  * is not NAME=VALUE (a usage error); -2 if the setting is refused.  err
  * gets the message in both cases. */
 int conf_set_assignment(conf *c, const char *assignment, char *err, size_t errlen);
+/* What a daemon does at start: loads path (if it exists, or always when
+ * must_exist), then applies the n_over "NAME=VALUE" overrides in order.
+ * 0; -1 for a malformed override (usage); -2 for a refused file or setting.
+ * err gets the message. */
+int conf_load_cli(conf *c, const char *path, int must_exist, char *const *over, size_t n_over,
+    char *err, size_t errlen);
 /* Prints the effective configuration in the file's own format, every key,
  * in a fixed order (the -n option). */
 void conf_print(const conf *c, FILE *f);

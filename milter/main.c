@@ -299,22 +299,13 @@ int main(int argc, char **argv)
 		conf_free(cf);
 		return EXIT_USAGE;
 	}
-	if ((explicit_conf || access(path, F_OK) == 0) && conf_load(cf, path, err, sizeof err) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		free(over);
-		conf_free(cf);
-		return EXIT_CONFIG;
-	}
-	for (size_t i = 0; i < n_over; i++) {
-		int r = conf_set_assignment(cf, over[i], err, sizeof err);
-		if (r < 0) {
-			fprintf(stderr, PROG ": %s\n", err);
-			free(over);
-			conf_free(cf);
-			return r == -1 ? EXIT_USAGE : EXIT_CONFIG;
-		}
-	}
+	int lr = conf_load_cli(cf, path, explicit_conf, over, n_over, err, sizeof err);
 	free(over);
+	if (lr < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		conf_free(cf);
+		return lr == -1 ? EXIT_USAGE : EXIT_CONFIG;
+	}
 	if (cf->milter_socket[0] == 0) {
 		fprintf(stderr, PROG ": milter_socket is not set\n");
 		conf_free(cf);
