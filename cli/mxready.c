@@ -5,6 +5,11 @@
  * JSON document described in docs/json.md.  Exit status: 0 no fail, 1 some
  * fail, 2 usage or configuration error, 75 (EX_TEMPFAIL) a DNS failure kept
  * a verdict from being reached.
+ *
+ * Layout: main() looks the subcommand up in commands[]; `check` is
+ * check_parse() (options: check_longopts[] + check_option()), check_open()
+ * and check_execute() (the run), check_extras() (per-connection items),
+ * then one printer (print_human, print_json, print_authres).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -309,270 +314,358 @@ static void set_auth_item(ready_item *it, auth_result r, json_object *data, cons
 	ready_set(it, auth_to_chk(r), "%s %s%s%s", what, result_auth_str(r), *detail ? ": " : "", detail);
 }
 
-static int cmd_check(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "trust-anchor", required_argument, NULL, 'a' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "dns-table", required_argument, NULL, 'T' },
-		{ "client-ip", required_argument, NULL, 'c' },
-		{ "helo", required_argument, NULL, 'H' },
-		{ "mail-from", required_argument, NULL, 'm' },
-		{ "message", required_argument, NULL, 'M' },
-		{ "authres", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+/* What the command line of `check` asked for. */
+typedef struct check_opts {
+	int json;
 	const char *fwd[MAX_FORWARDERS];
-	dns_options dopt = { 0 };
-	int json = 0, c;
-	const char *client_ip = NULL, *helo = NULL, *mail_from = NULL, *msg_path = NULL, *authserv = NULL;
-	double timeout = 10;
-	char *end;
+	dns_options dopt;              /* forwarders point into fwd */
+	double timeout;
+	const char *client_ip, *helo, *mail_from, *msg_path, *authserv;
+	mailaddr mf;                   /* --mail-from parsed */
+	int mf_kind;                   /* 1 an address, 0 null sender / not given */
+	char domain[DNS_TEXT_MAX + 2]; /* the domain checked, normalised */
+} check_opts;
 
-	dopt.forwarders = fwd;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'r':
-			if (dopt.n_forwarders == MAX_FORWARDERS) {
-				fprintf(stderr, "mxready: at most %d --resolver options\n", MAX_FORWARDERS);
-				return EXIT_USAGE;
-			}
-			fwd[dopt.n_forwarders++] = optarg;
-			break;
-		case 'a': dopt.trust_anchor_file = optarg; break;
-		case 'T': dopt.table_file = optarg; break;
-		case 'c': client_ip = optarg; break;
-		case 'H': helo = optarg; break;
-		case 'm': mail_from = optarg; break;
-		case 'M': msg_path = optarg; break;
-		case 'A': authserv = optarg; break;
-		case 't':
-			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(timeout > 0 && timeout <= 3600)) {
-				fprintf(stderr, "mxready: --timeout: '%s' is not a number of seconds in (0, 3600]\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	char err[256];
-	mailaddr mf;
-	int mf_kind = 0;     /* 1 address, 0 null sender / not given */
-	memset(&mf, 0, sizeof mf);
-	if (mail_from) {
-		mf_kind = mailaddr_parse_path(mail_from, &mf, err, sizeof err);
-		if (mf_kind < 0) {
-			fprintf(stderr, "mxready: --mail-from: '");
-			put_safe(stderr, mail_from);
-			fprintf(stderr, "' is not an address: %s\n", err);
+/* The options of `check`: one getopt_long entry and one case of
+ * check_option() each. */
+static const struct option check_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "resolver", required_argument, NULL, 'r' },
+	{ "trust-anchor", required_argument, NULL, 'a' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "dns-table", required_argument, NULL, 'T' },
+	{ "client-ip", required_argument, NULL, 'c' },
+	{ "helo", required_argument, NULL, 'H' },
+	{ "mail-from", required_argument, NULL, 'm' },
+	{ "message", required_argument, NULL, 'M' },
+	{ "authres", required_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Applies one option c with its argument arg.  Returns -1 to go on, else
+ * the exit status of the command (0 after --help). */
+static int check_option(check_opts *o, int c, const char *arg)
+{
+	char *end;
+	switch (c) {
+	case 'j': o->json = 1; return -1;
+	case 'r':
+		if (o->dopt.n_forwarders == MAX_FORWARDERS) {
+			fprintf(stderr, "mxready: at most %d --resolver options\n", MAX_FORWARDERS);
 			return EXIT_USAGE;
 		}
-		if (!client_ip) {
-			fprintf(stderr, "mxready: --mail-from needs --client-ip (SPF authorises an address)\n");
+		o->fwd[o->dopt.n_forwarders++] = arg;
+		return -1;
+	case 'a': o->dopt.trust_anchor_file = arg; return -1;
+	case 'T': o->dopt.table_file = arg; return -1;
+	case 'c': o->client_ip = arg; return -1;
+	case 'H': o->helo = arg; return -1;
+	case 'm': o->mail_from = arg; return -1;
+	case 'M': o->msg_path = arg; return -1;
+	case 'A': o->authserv = arg; return -1;
+	case 't':
+		errno = 0;
+		o->timeout = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->timeout > 0 && o->timeout <= 3600)) {
+			fprintf(stderr, "mxready: --timeout: '%s' is not a number of seconds in (0, 3600]\n", arg);
 			return EXIT_USAGE;
 		}
+		return -1;
+	case 'h': usage(stdout); return 0;
+	default: usage(stderr); return EXIT_USAGE;
 	}
-	const char *dom_arg = NULL;
+}
+
+/* "mxready: WHAT: 'VALUE' WHY" on stderr, the value made printable;
+ * returns EXIT_USAGE. */
+static int bad_arg(const char *what, const char *value, const char *why)
+{
+	fprintf(stderr, "mxready: %s%s'", what, *what ? ": " : "");
+	put_safe(stderr, value);
+	fprintf(stderr, "' %s\n", why);
+	return EXIT_USAGE;
+}
+
+/* The domain to check: the one operand, or the MAIL FROM domain when it is
+ * left out; normalised into o->domain.  Returns -1 or EXIT_USAGE. */
+static int check_domain(check_opts *o, int argc, char **argv)
+{
+	const char *dom_arg;
+	char err[256], why[300];
 	if (optind == argc - 1)
 		dom_arg = argv[optind];
-	else if (optind == argc && mf_kind == 1)
-		dom_arg = mf.domain;
+	else if (optind == argc && o->mf_kind == 1)
+		dom_arg = o->mf.domain;
 	else {
 		fprintf(stderr, "mxready: check takes exactly one DOMAIN\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	char domain[DNS_TEXT_MAX + 2];
-	if (dns_name_normalize(dom_arg, domain, sizeof domain, err, sizeof err) < 0) {
-		fprintf(stderr, "mxready: '");
-		put_safe(stderr, dom_arg);
-		fprintf(stderr, "' is not a domain name: %s\n", err);
-		return EXIT_USAGE;
+	if (dns_name_normalize(dom_arg, o->domain, sizeof o->domain, err, sizeof err) < 0) {
+		snprintf(why, sizeof why, "is not a domain name: %s", err);
+		return bad_arg("", dom_arg, why);
 	}
-	if (strchr(domain, '.') == NULL) {
-		fprintf(stderr, "mxready: '%s' is not a domain name: a single label\n", domain);
-		return EXIT_USAGE;
+	if (strchr(o->domain, '.') == NULL)
+		return bad_arg("", o->domain, "is not a domain name: a single label");
+	return -1;
+}
+
+/* Parses and checks the command line of `check` into o.  Returns -1 to go
+ * on, else the exit status. */
+static int check_parse(int argc, char **argv, check_opts *o)
+{
+	char err[256], why[300];
+	int c, rc;
+	memset(o, 0, sizeof *o);
+	o->dopt.forwarders = o->fwd;
+	o->timeout = 10;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", check_longopts, NULL)) != -1)
+		if ((rc = check_option(o, c, optarg)) >= 0)
+			return rc;
+	if (o->mail_from) {
+		o->mf_kind = mailaddr_parse_path(o->mail_from, &o->mf, err, sizeof err);
+		if (o->mf_kind < 0) {
+			snprintf(why, sizeof why, "is not an address: %s", err);
+			return bad_arg("--mail-from", o->mail_from, why);
+		}
+		if (!o->client_ip) {
+			fprintf(stderr, "mxready: --mail-from needs --client-ip (SPF authorises an address)\n");
+			return EXIT_USAGE;
+		}
 	}
+	if ((rc = check_domain(o, argc, argv)) >= 0)
+		return rc;
 	char ipn[64];
-	if (client_ip && addr_normalize(client_ip, ipn, sizeof ipn) == 0) {
-		fprintf(stderr, "mxready: --client-ip: '");
-		put_safe(stderr, client_ip);
-		fprintf(stderr, "' is not an IPv4 or IPv6 address\n");
-		return EXIT_USAGE;
-	}
-	if (helo && !client_ip) {
+	if (o->client_ip && addr_normalize(o->client_ip, ipn, sizeof ipn) == 0)
+		return bad_arg("--client-ip", o->client_ip, "is not an IPv4 or IPv6 address");
+	if (o->helo && !o->client_ip) {
 		fprintf(stderr, "mxready: --helo needs --client-ip\n");
 		return EXIT_USAGE;
 	}
-	if (authserv && !authres_id_valid(authserv)) {
-		fprintf(stderr, "mxready: --authres: '");
-		put_safe(stderr, authserv);
-		fprintf(stderr, "' is not a valid authserv-id\n");
-		return EXIT_USAGE;
-	}
-	char *msg = NULL;
-	size_t msglen = 0;
-	if (msg_path && (msg = read_file(msg_path, &msglen)) == NULL) {
-		fprintf(stderr, "mxready: --message: %s: %s\n", msg_path, strerror(errno));
-		return EXIT_USAGE;
-	}
-	dns_resolver *res = dns_resolver_new(&dopt, err, sizeof err);
-	if (res == NULL) {
-		fprintf(stderr, "mxready: %s\n", err);
-		free(msg);
-		return EXIT_USAGE;
-	}
-	dkimv_lib *dkl = NULL;
-	if (msg && (dkl = dkimv_lib_new(err, sizeof err)) == NULL) {
-		fprintf(stderr, "mxready: %s\n", err);
-		dns_resolver_free(res);
-		free(msg);
-		return EXIT_USAGE;
-	}
-	double t0 = now();
-	dns_run *run = dns_run_new(res, timeout);
-	ready_report *rep = ready_start(run, domain);
-	extras x;
+	if (o->authserv && !authres_id_valid(o->authserv))
+		return bad_arg("--authres", o->authserv, "is not a valid authserv-id");
+	return -1;
+}
+
+/* One run of `check`: what it needs (resolver, message, DKIM library) and
+ * what it found. */
+typedef struct check_run {
+	dns_resolver *res;
+	dkimv_lib *dkl;
+	char *msg;                     /* --message, whole */
+	size_t msglen;
+	dns_run *run;
+	ready_report *rep;
+	extras x;                      /* the per-connection checks */
 	iprev_verdict iv;
 	helo_verdict hv;
-	spf_verdict sv, shv;
+	spf_verdict sv, shv;           /* MAIL FROM, HELO */
 	dkimv_verdict dv;
 	dmarc_verdict mv;
+	double secs;                   /* time the checks took */
+} check_run;
+
+/* Opens what the run needs.  Returns -1, or EXIT_USAGE with a message. */
+static int check_open(const check_opts *o, check_run *r)
+{
+	char err[256];
+	memset(r, 0, sizeof *r);
+	if (o->msg_path && (r->msg = read_file(o->msg_path, &r->msglen)) == NULL) {
+		fprintf(stderr, "mxready: --message: %s: %s\n", o->msg_path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if ((r->res = dns_resolver_new(&o->dopt, err, sizeof err)) == NULL) {
+		fprintf(stderr, "mxready: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (r->msg && (r->dkl = dkimv_lib_new(err, sizeof err)) == NULL) {
+		fprintf(stderr, "mxready: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Runs every check under one deadline: the readiness report and the
+ * per-connection checks asked for, whose lookups share the run. */
+static void check_execute(const check_opts *o, check_run *r)
+{
+	double t0 = now();
 	char from_dom[DNS_TEXT_MAX + 1] = "";
-	int from_n = 0;
-	memset(&x, 0, sizeof x);
-	memset(&sv, 0, sizeof sv);
-	memset(&shv, 0, sizeof shv);
-	memset(&dv, 0, sizeof dv);
-	memset(&mv, 0, sizeof mv);
-	if (client_ip)
-		iprev_start(run, client_ip, &iv);
-	if (helo) {
-		helo_start(run, helo, client_ip, &hv);
-		spf_start(run, SPF_SCOPE_HELO, client_ip, helo, "", &shv);
+	char mf_addr[sizeof o->mf.local + sizeof o->mf.domain + 1] = "";
+	r->run = dns_run_new(r->res, o->timeout);
+	r->rep = ready_start(r->run, o->domain);
+	if (o->client_ip)
+		iprev_start(r->run, o->client_ip, &r->iv);
+	if (o->helo) {
+		helo_start(r->run, o->helo, o->client_ip, &r->hv);
+		spf_start(r->run, SPF_SCOPE_HELO, o->client_ip, o->helo, "", &r->shv);
 	}
-	char mf_addr[sizeof mf.local + sizeof mf.domain + 1] = "";
-	if (mf_kind == 1)
-		snprintf(mf_addr, sizeof mf_addr, "%s@%s", mf.local, mf.domain);
-	if (mail_from)
-		spf_start(run, SPF_SCOPE_MAILFROM, client_ip, helo ? helo : "", mf_addr, &sv);
-	if (msg) {
-		from_n = message_from(msg, msglen, from_dom, sizeof from_dom);
-		dmarc_start(run, from_dom, from_n, &mv);
+	if (o->mf_kind == 1)
+		snprintf(mf_addr, sizeof mf_addr, "%s@%s", o->mf.local, o->mf.domain);
+	if (o->mail_from)
+		spf_start(r->run, SPF_SCOPE_MAILFROM, o->client_ip, o->helo ? o->helo : "", mf_addr, &r->sv);
+	if (r->msg) {
+		int from_n = message_from(r->msg, r->msglen, from_dom, sizeof from_dom);
+		dmarc_start(r->run, from_dom, from_n, &r->mv);
 	}
-	dns_run_wait(run);
-	ready_finish(rep);
-	if (msg) {
+	dns_run_wait(r->run);
+	ready_finish(r->rep);
+	if (r->msg) {
 		/* Keys come from the run's answers or, if not prefetched, a lookup
 		 * under the same deadline. */
-		dkimv_verify_buffer(dkl, run, msg, msglen, &dv);
+		dkimv_verify_buffer(r->dkl, r->run, r->msg, r->msglen, &r->dv);
 		/* DMARC's SPF identity is MAIL FROM's domain, HELO's for <>. */
-		auth_result spf_r = mail_from ? sv.result : AUTH_NONE;
-		const char *spf_d = mail_from ? (mf_kind == 1 ? mf.domain : (helo ? helo : "")) : "";
-		dmarc_finish(&mv, spf_r, spf_d, &dv);
+		auth_result spf_r = o->mail_from ? r->sv.result : AUTH_NONE;
+		const char *spf_d = o->mail_from ?
+		    (o->mf_kind == 1 ? o->mf.domain : (o->helo ? o->helo : "")) : "";
+		dmarc_finish(&r->mv, spf_r, spf_d, &r->dv);
 	}
-	if (client_ip) {
-		ready_item *it = &x.item[X_IPREV];
-		x.used[X_IPREV] = 1;
-		it->data = iprev_json(&iv);
-		ready_set(it, auth_to_chk(iv.result), "iprev %s: %s%s%s", result_auth_str(iv.result),
-		    iv.reason, iv.name[0] ? ", name " : "", iv.name);
-		if (iv.result == AUTH_FAIL || iv.result == AUTH_PERMERROR)
-			ready_hint(it, "Publish a PTR record for %s whose name resolves back to it (many receivers reject mail without one).", iv.ip);
+	r->rep->queries = dns_run_queries(r->run);
+	r->secs = now() - t0;
+}
+
+/* The per-connection checks as report items, with their hints; the
+ * report's verdict takes them in. */
+static void check_extras(const check_opts *o, check_run *r)
+{
+	extras *x = &r->x;
+	if (o->client_ip) {
+		ready_item *it = &x->item[X_IPREV];
+		x->used[X_IPREV] = 1;
+		it->data = iprev_json(&r->iv);
+		ready_set(it, auth_to_chk(r->iv.result), "iprev %s: %s%s%s", result_auth_str(r->iv.result),
+		    r->iv.reason, r->iv.name[0] ? ", name " : "", r->iv.name);
+		if (r->iv.result == AUTH_FAIL || r->iv.result == AUTH_PERMERROR)
+			ready_hint(it, "Publish a PTR record for %s whose name resolves back to it (many receivers reject mail without one).", r->iv.ip);
 	}
-	if (helo) {
-		ready_item *it = &x.item[X_HELO];
-		x.used[X_HELO] = 1;
-		it->data = helo_json(&hv);
-		ready_set(it, hv.status, "%s", hv.reason);
-		if (hv.status == CHK_WARN || hv.status == CHK_FAIL)
+	if (o->helo) {
+		ready_item *it = &x->item[X_HELO];
+		x->used[X_HELO] = 1;
+		it->data = helo_json(&r->hv);
+		ready_set(it, r->hv.status, "%s", r->hv.reason);
+		if (r->hv.status == CHK_WARN || r->hv.status == CHK_FAIL)
 			ready_hint(it, "Use the server's fully qualified name in HELO/EHLO, with A/AAAA records pointing at its own address.");
-		x.used[X_SPF_HELO] = 1;
-		set_auth_item(&x.item[X_SPF_HELO], shv.result, spf_json(&shv), "SPF for HELO", shv.reason);
-		if (shv.result != AUTH_PASS && shv.result != AUTH_TEMPERROR)
-			ready_hint(&x.item[X_SPF_HELO], "Publish an SPF record for the HELO name, e.g. \"v=spf1 a -all\" (RFC 7208 2.3).");
+		x->used[X_SPF_HELO] = 1;
+		set_auth_item(&x->item[X_SPF_HELO], r->shv.result, spf_json(&r->shv), "SPF for HELO", r->shv.reason);
+		if (r->shv.result != AUTH_PASS && r->shv.result != AUTH_TEMPERROR)
+			ready_hint(&x->item[X_SPF_HELO], "Publish an SPF record for the HELO name, e.g. \"v=spf1 a -all\" (RFC 7208 2.3).");
 	}
-	if (mail_from) {
-		x.used[X_SPF] = 1;
-		set_auth_item(&x.item[X_SPF], sv.result, spf_json(&sv), "SPF", sv.reason);
-		if (sv.result != AUTH_PASS && sv.result != AUTH_TEMPERROR)
-			ready_hint(&x.item[X_SPF], "Authorise this client in the SPF record of the MAIL FROM domain (ip4:/ip6:/a/mx/include), ending in -all.");
+	if (o->mail_from) {
+		x->used[X_SPF] = 1;
+		set_auth_item(&x->item[X_SPF], r->sv.result, spf_json(&r->sv), "SPF", r->sv.reason);
+		if (r->sv.result != AUTH_PASS && r->sv.result != AUTH_TEMPERROR)
+			ready_hint(&x->item[X_SPF], "Authorise this client in the SPF record of the MAIL FROM domain (ip4:/ip6:/a/mx/include), ending in -all.");
 	}
-	if (msg) {
-		x.used[X_DKIM] = 1;
-		set_auth_item(&x.item[X_DKIM], dv.result, dkimv_json(&dv), "DKIM",
-		    dv.n_seen == 0 ? "the message carries no DKIM-Signature" : dv.n ? dv.sig[0].reason : "");
-		if (dv.result != AUTH_PASS && dv.result != AUTH_TEMPERROR)
-			ready_hint(&x.item[X_DKIM], "Sign outgoing mail with DKIM (RSA >= 2048 bits or Ed25519, SHA-256) and publish the key at selector._domainkey.");
-		x.used[X_DMARC] = 1;
-		set_auth_item(&x.item[X_DMARC], mv.result, dmarc_json(&mv), "DMARC", mv.reason);
-		if (mv.result != AUTH_PASS && mv.result != AUTH_TEMPERROR)
-			ready_hint(&x.item[X_DMARC], "Align SPF (MAIL FROM domain) or DKIM (d=) with the From domain and publish _dmarc with p=quarantine or p=reject.");
+	if (r->msg) {
+		x->used[X_DKIM] = 1;
+		set_auth_item(&x->item[X_DKIM], r->dv.result, dkimv_json(&r->dv), "DKIM",
+		    r->dv.n_seen == 0 ? "the message carries no DKIM-Signature" : r->dv.n ? r->dv.sig[0].reason : "");
+		if (r->dv.result != AUTH_PASS && r->dv.result != AUTH_TEMPERROR)
+			ready_hint(&x->item[X_DKIM], "Sign outgoing mail with DKIM (RSA >= 2048 bits or Ed25519, SHA-256) and publish the key at selector._domainkey.");
+		x->used[X_DMARC] = 1;
+		set_auth_item(&x->item[X_DMARC], r->mv.result, dmarc_json(&r->mv), "DMARC", r->mv.reason);
+		if (r->mv.result != AUTH_PASS && r->mv.result != AUTH_TEMPERROR)
+			ready_hint(&x->item[X_DMARC], "Align SPF (MAIL FROM domain) or DKIM (d=) with the From domain and publish _dmarc with p=quarantine or p=reject.");
 	}
 	for (int i = 0; i < X_COUNT; i++)
-		if (x.used[i]) {
-			rep->verdict = result_chk_worst(rep->verdict, x.item[i].status);
-			if (rep->verdict == CHK_INFO)
-				rep->verdict = CHK_PASS;
+		if (x->used[i]) {
+			r->rep->verdict = result_chk_worst(r->rep->verdict, x->item[i].status);
+			if (r->rep->verdict == CHK_INFO)
+				r->rep->verdict = CHK_PASS;
 		}
-	rep->queries = dns_run_queries(run);
-	double secs = now() - t0;
-	if (authserv) {
-		authres_input in = { 0 };
-		in.authserv_id = authserv;
-		in.spf_mailfrom = mail_from ? &sv : NULL;
-		in.spf_helo = helo ? &shv : NULL;
-		in.dkim = msg ? &dv : NULL;
-		in.dmarc = msg ? &mv : NULL;
-		in.iprev = client_ip ? &iv : NULL;
-		char *h = authres_render(&in);
-		if (h)
-			printf("Authentication-Results:%s\n", h);
-		free(h);
-	} else if (json) {
-		json_object *o = ready_json(rep), *checks;
-		if (json_object_object_get_ex(o, "checks", &checks))
-			for (int i = 0; i < X_COUNT; i++) {
-				if (!x.used[i])
-					continue;
-				json_object *xo = x.item[i].data;
-				json_object_object_add(xo, "status", json_object_new_string(result_chk_str(x.item[i].status)));
-				json_object_object_add(xo, "summary", json_object_new_string(x.item[i].summary));
-				if (x.item[i].hint[0])
-					json_object_object_add(xo, "hint", json_object_new_string(x.item[i].hint));
-				json_object_object_add(checks, x_ids[i], json_object_get(xo));
-			}
-		json_object_object_add(o, "seconds", json_object_new_double(secs));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	} else
-		print_human(stdout, rep, &x, secs);
-	int rc = rep->verdict == CHK_TEMPERROR ? EXIT_TEMPFAIL :
-	    rep->verdict == CHK_FAIL ? EXIT_FAILED : 0;
+}
+
+/* The Authentication-Results header the milter would add (--authres). */
+static void print_authres(const check_opts *o, const check_run *r)
+{
+	authres_input in = { 0 };
+	in.authserv_id = o->authserv;
+	in.spf_mailfrom = o->mail_from ? &r->sv : NULL;
+	in.spf_helo = o->helo ? &r->shv : NULL;
+	in.dkim = r->msg ? &r->dv : NULL;
+	in.dmarc = r->msg ? &r->mv : NULL;
+	in.iprev = o->client_ip ? &r->iv : NULL;
+	char *h = authres_render(&in);
+	if (h)
+		printf("Authentication-Results:%s\n", h);
+	free(h);
+}
+
+/* The report as the JSON document of docs/json.md. */
+static void print_json(const check_run *r)
+{
+	json_object *o = ready_json(r->rep), *checks;
+	if (json_object_object_get_ex(o, "checks", &checks))
+		for (int i = 0; i < X_COUNT; i++) {
+			if (!r->x.used[i])
+				continue;
+			const ready_item *it = &r->x.item[i];
+			json_object *xo = it->data;
+			json_object_object_add(xo, "status", json_object_new_string(result_chk_str(it->status)));
+			json_object_object_add(xo, "summary", json_object_new_string(it->summary));
+			if (it->hint[0])
+				json_object_object_add(xo, "hint", json_object_new_string(it->hint));
+			json_object_object_add(checks, x_ids[i], json_object_get(xo));
+		}
+	json_object_object_add(o, "seconds", json_object_new_double(r->secs));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* Frees what check_open() and check_execute() made (any part may be NULL). */
+static void check_close(check_run *r)
+{
 	for (int i = 0; i < X_COUNT; i++)
-		json_object_put(x.item[i].data);
-	spf_verdict_clear(&sv);
-	spf_verdict_clear(&shv);
-	ready_report_free(rep);
-	dns_run_free(run);
-	dkimv_lib_free(dkl);
-	dns_resolver_free(res);
-	free(msg);
+		json_object_put(r->x.item[i].data);
+	spf_verdict_clear(&r->sv);
+	spf_verdict_clear(&r->shv);
+	ready_report_free(r->rep);
+	dns_run_free(r->run);
+	dkimv_lib_free(r->dkl);
+	dns_resolver_free(r->res);
+	free(r->msg);
+}
+
+/* mxready check: parse the options, run the checks, print the report. */
+static int cmd_check(int argc, char **argv)
+{
+	check_opts o;
+	check_run r;
+	int rc = check_parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if ((rc = check_open(&o, &r)) < 0) {
+		check_execute(&o, &r);
+		check_extras(&o, &r);
+		if (o.authserv)
+			print_authres(&o, &r);
+		else if (o.json)
+			print_json(&r);
+		else
+			print_human(stdout, r.rep, &r.x, r.secs);
+		rc = r.rep->verdict == CHK_TEMPERROR ? EXIT_TEMPFAIL :
+		    r.rep->verdict == CHK_FAIL ? EXIT_FAILED : 0;
+	}
+	check_close(&r);
 	return rc;
 }
 
+/* The subcommands: argv[1] names one; it gets argv from its own name on. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "check", cmd_check },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2)
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				return commands[i].run(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;
