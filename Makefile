@@ -3,8 +3,11 @@
 #   make check      dependencies, sanitizer build (build-san/), every test
 #   make demo       dependencies, build, test world, reports
 #   make bench      benchmarks against the peers (long)
-#   make install    PREFIX=/usr/local DESTDIR=
-# WERROR= turns -Werror off (packagers); SAN=1 builds with ASan+UBSan.
+#   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config file)
+#   make deb        the Debian package (build-deb/), see debian/README.source
+#   make world      start the DNS test world and leave it running (demo)
+# WERROR= turns -Werror off (packagers); SAN=1 builds with ASan+UBSan;
+# V=1 shows every compiler and linker command (quiet by default).
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -13,6 +16,13 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR  ?= $(PREFIX)/share/doc/mxready
+# One version for every program (-V): the first entry of debian/changelog.
+VERSION := $(shell awk -F'[()]' 'NR == 1 { sub(/-[^-]*$$/, "", $$2); print $$2 }' debian/changelog 2>/dev/null)
+# Quiet build unless V=1: errors and warnings still show.
+Q       = $(if $(V),,@)
 
 CC      ?= cc
 WERROR  ?= -Werror
@@ -24,7 +34,7 @@ WARN    = -Wall -Wextra $(WERROR) -Wformat=2 -Wshadow -Wstrict-prototypes \
 comma := ,
 SANFLAGS = $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DMXR_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
           -Icore -I/usr/include/opendkim -I/usr/include/libmilter \
           $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
 LDFLAGS ?=
@@ -58,32 +68,32 @@ all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-policyd: $(POLICY_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
 
 # libFuzzer targets: clang, one binary per tests/fuzz/fuzz_*.c, linked with
 # the core sources compiled again with coverage instrumentation.
@@ -98,10 +108,10 @@ FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(DAEMON_SRC:%.c=$(FUZZ_BUILD
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -122,25 +132,64 @@ bench:
 	$(MAKE) all
 	sh bench/run.sh build
 
+# Paths in the shipped files are written for the default PREFIX; SUBST puts
+# them where this install goes (programs, configuration, docs).
+SUBST = sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
+          -e 's|/usr/local/share/doc/mxready|$(DOCDIR)|g' -e 's|/etc/mxready|$(SYSCONFDIR)/mxready|g' \
+          -e 's|/usr/lib/tmpfiles.d|$(TMPFILESDIR)|g' -e 's|/usr/lib/sysusers.d|$(SYSUSERSDIR)|g'
+DOCS := README.md $(sort $(wildcard docs/*.md))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -m 755 $(BUILD)/mxready $(DESTDIR)$(BINDIR)/mxready
 	for p in mxready-milter mxready-policyd mxready-responder; do \
 	  if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(SBINDIR)/$$p; fi; done
+	# configuration: an existing file is the admin's and is never replaced;
+	# the new version goes next to it as FILE.dist
 	install -d $(DESTDIR)$(SYSCONFDIR)/mxready
-	for f in conf/*; do [ -f $$f ] && install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/mxready/ || true; done
+	for f in conf/*; do [ -f $$f ] || continue; d=$(DESTDIR)$(SYSCONFDIR)/mxready/$${f#conf/}; \
+	  $(SUBST) $$f >$$d.new && chmod 644 $$d.new || exit 1; \
+	  if [ -e $$d ] && ! cmp -s $$d $$d.new; then mv -f $$d.new $$d.dist; \
+	    echo "make install: kept your $(SYSCONFDIR)/mxready/$${f#conf/}; the shipped version is $(SYSCONFDIR)/mxready/$${f#conf/}.dist"; \
+	  else mv -f $$d.new $$d; fi; done
 	# units name the programs where this install puts them
 	if ls systemd/*.service >/dev/null 2>&1; then install -d $(DESTDIR)$(UNITDIR) && \
-	  for u in systemd/*; do sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
-	    -e 's|/etc/mxready|$(SYSCONFDIR)/mxready|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	  for u in systemd/*.service systemd/*.socket; do [ -f $$u ] || continue; \
+	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done; fi
+	# the mxready user (sysusers.d) and its directories (tmpfiles.d)
+	install -d $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 644 systemd/mxready.sysusers $(DESTDIR)$(SYSUSERSDIR)/mxready.conf
+	install -m 644 systemd/mxready.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mxready.conf
 	for m in man/*.[0-9]; do [ -f $$m ] || continue; s=$${m##*.}; \
-	  install -d $(DESTDIR)$(MANDIR)/man$$s && install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	  install -d $(DESTDIR)$(MANDIR)/man$$s && \
+	  $(SUBST) $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m#man/} && chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m#man/} || exit 1; done
+	# the documents the man pages cite
+	install -d $(DESTDIR)$(DOCDIR)
+	for d in $(DOCS); do install -m 644 $$d $(DESTDIR)$(DOCDIR)/ || exit 1; done
+
+# The Debian package, built from a copy of the tracked files (the tree's
+# own build directories stay as they are); artefacts in build-deb/.
+DEB_JOBS ?= 2
+deb:
+	rm -rf build-deb && mkdir -p build-deb/src
+	git ls-files -z | xargs -0 tar cf - | tar xf - -C build-deb/src
+	cd build-deb/src && DEB_BUILD_OPTIONS="nocheck parallel=$(DEB_JOBS) $(DEB_BUILD_OPTIONS)" \
+	  dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	rm -rf build-deb/src
+	ls build-deb/*.deb
+
+# The DNS test world, left running (for the demo's commands and by hand):
+# make world WORLD=/tmp/mxr-world; stop it with tests/world/stop.sh DIR.
+WORLD ?= /tmp/mxr-world
+world: deps
+	mkdir -p $(WORLD) && sh tests/world/start.sh $(WORLD)
+	@echo "world running in $(WORLD): MXR_WORLD=$(WORLD); stop: sh tests/world/stop.sh $(WORLD)"
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
-.PHONY: all check demo bench install clean deps fuzz
+.PHONY: all check demo bench install clean deps fuzz deb world
 # Keep the objects of the fuzz build between runs.
 .SECONDARY:
 

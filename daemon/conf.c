@@ -394,7 +394,7 @@ conf *conf_new(void)
 	char host[256] = "localhost", err[128];
 	if (c == NULL)
 		abort();
-	snprintf(c->milter_socket, sizeof c->milter_socket, "unix:/run/mxready/milter.sock");
+	snprintf(c->milter_socket, sizeof c->milter_socket, "unix:/var/spool/postfix/mxready/milter.sock");
 	snprintf(c->policy_socket, sizeof c->policy_socket, "inet:10045@127.0.0.1");
 	snprintf(c->user, sizeof c->user, "mxready");
 	if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0 ||

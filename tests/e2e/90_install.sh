@@ -1,8 +1,13 @@
 #!/bin/sh
 # make install from the tree already built ($MXR_BUILD): PREFIX=/usr and
 # DESTDIR put the programs in usr/bin and usr/sbin, the sample configuration
-# in etc/mxready, the systemd units in usr/lib/systemd/system and the man
-# pages in usr/share/man/manN, with the right modes and nothing else; the
+# in etc/mxready, the systemd units in usr/lib/systemd/system, sysusers.d and
+# tmpfiles.d entries, the man pages in usr/share/man/manN and the documents
+# in usr/share/doc/mxready, with the right modes and nothing else, every
+# /usr/local path of the shipped files replaced; an edited configuration
+# file survives a second install (the new one goes to FILE.dist); the
+# sysusers.d and tmpfiles.d entries create the user and the directories in a
+# scratch root; no man page names a file that is not installed; the
 # installed units pass `systemd-analyze verify` in a root made of the
 # installed tree and the host's units, and every man page renders without a
 # groff warning.  make runs with -o all: the install target depends on all,
@@ -35,26 +40,36 @@ echo "755 usr/bin/mxready $B/mxready" >>"$T/want"
 for p in mxready-milter mxready-policyd mxready-responder; do
 	[ -f "$B/$p" ] && echo "755 usr/sbin/$p $B/$p" >>"$T/want"
 done
+# the shipped files name the programs and documents where PREFIX=/usr puts
+# them: the source with /usr/local/... replaced
+mkdir -p "$T/units" "$T/conf" "$T/man"
+usr() { sed -e 's|/usr/local/sbin/|/usr/sbin/|g' -e 's|/usr/local/bin/|/usr/bin/|g' \
+	-e 's|/usr/local/share/doc/mxready|/usr/share/doc/mxready|g' "$1"; }
 for f in conf/*; do
-	[ -f "$f" ] && echo "644 etc/mxready/${f#conf/} $MXR_TOP/$f" >>"$T/want"
+	[ -f "$f" ] || continue
+	usr "$f" >"$T/conf/${f#conf/}"
+	echo "644 etc/mxready/${f#conf/} $T/conf/${f#conf/}" >>"$T/want"
 done
 units=0
 if ls systemd/*.service >/dev/null 2>&1; then
-	# units must name the programs where PREFIX=/usr puts them: the source
-	# with /usr/local/{s,}bin replaced
-	mkdir -p "$T/units"
-	for f in systemd/*; do
+	for f in systemd/*.service systemd/*.socket; do
 		[ -f "$f" ] || continue
-		sed -e 's|/usr/local/sbin/|/usr/sbin/|g' -e 's|/usr/local/bin/|/usr/bin/|g' "$f" >"$T/units/${f#systemd/}"
+		usr "$f" >"$T/units/${f#systemd/}"
 		echo "644 usr/lib/systemd/system/${f#systemd/} $T/units/${f#systemd/}" >>"$T/want"
 		units=$((units+1))
 	done
 fi
+echo "644 usr/lib/sysusers.d/mxready.conf $MXR_TOP/systemd/mxready.sysusers" >>"$T/want"
+echo "644 usr/lib/tmpfiles.d/mxready.conf $MXR_TOP/systemd/mxready.tmpfiles" >>"$T/want"
 mans=0
 for m in man/*.[0-9]; do
 	[ -f "$m" ] || continue
-	echo "644 usr/share/man/man${m##*.}/${m#man/} $MXR_TOP/$m" >>"$T/want"
+	usr "$m" >"$T/man/${m#man/}"
+	echo "644 usr/share/man/man${m##*.}/${m#man/} $T/man/${m#man/}" >>"$T/want"
 	mans=$((mans+1))
+done
+for d in README.md docs/*.md; do
+	[ -f "$d" ] && echo "644 usr/share/doc/mxready/${d##*/} $MXR_TOP/$d" >>"$T/want"
 done
 nprog=$(grep -c '^755 ' "$T/want")
 nconf=$(grep -c ' etc/mxready/' "$T/want")
@@ -66,7 +81,7 @@ while read -r mode path src; do
 		fail "installed: /$path" "missing"
 		continue
 	fi
-	case $src in "$T"/units/*) what="systemd/${src##*/} with PREFIX=/usr paths";; *) what=${src#"$MXR_TOP"/};; esac
+	case $src in "$T"/*/*) what="${src#"$T"/} with PREFIX=/usr paths";; *) what=${src#"$MXR_TOP"/};; esac
 	if cmp -s "$src" "$DEST/$path"; then pass "installed: /$path (same as $what)"
 	else fail "installed: /$path" "differs from $what: $(diff "$src" "$DEST/$path" | head -3 | tr '\n' ' ')"; fi
 	check_eq "$(stat -c %a "$DEST/$path")" "$mode" "installed: /$path mode $mode"
@@ -83,6 +98,79 @@ if [ "$units" -gt 0 ]; then
 	check_eq "$(cat "$DEST"/usr/lib/systemd/system/* | grep -cF "$DEST")" 0 \
 		"no installed unit mentions the DESTDIR"
 fi
+
+# PREFIX=/usr: no shipped text file names /usr/local (issue 12 item 4: the
+# spawn and responder snippets named /usr/local/sbin)
+left=$(cd "$DEST" && grep -rIl '/usr/local' etc usr/lib usr/share 2>/dev/null | tr '\n' ' ')
+check_eq "$left" "" "PREFIX=/usr: no installed text file names /usr/local"
+check_match "$(cat "$DEST/etc/mxready/postfix-policyd-spawn.cf")" 'argv=/usr/sbin/mxready-policyd -s' \
+	"postfix-policyd-spawn.cf names /usr/sbin/mxready-policyd"
+check_match "$(cat "$DEST/etc/mxready/postfix-responder-master.cf")" 'argv=/usr/sbin/mxready-responder ' \
+	"postfix-responder-master.cf names /usr/sbin/mxready-responder"
+
+# the milter's default socket lies in the directory tmpfiles.d creates, and
+# the snippet names it relative to Postfix's queue directory
+if [ -x "$B/mxready-milter" ]; then
+	sock=$("$B/mxready-milter" -n -c /dev/null 2>/dev/null | sed -n 's/^milter_socket = unix://p')
+	check_eq "$sock" /var/spool/postfix/mxready/milter.sock "the milter's default socket is in Postfix's queue directory"
+	check_match "$(cat "$DEST/usr/lib/tmpfiles.d/mxready.conf")" "^d ${sock%/*} 0750 mxready postfix" \
+		"tmpfiles.d creates the socket directory (mxready:postfix 0750)"
+	check_match "$(grep -v '^#' "$DEST/usr/lib/systemd/system/mxready-milter.service")" "^ReadWritePaths=${sock%/*}\$" \
+		"the milter unit may write the socket directory"
+	check_match "$(cat "$DEST/etc/mxready/postfix-milter.cf")" 'unix:mxready/milter.sock' \
+		"postfix-milter.cf names the socket relative to the queue directory"
+fi
+
+# sysusers.d and tmpfiles.d applied to a scratch root (not this machine)
+if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+	R=$T/sysroot
+	mkdir -p "$R/etc"
+	printf 'root:x:0:0:root:/root:/bin/sh\npostfix:x:100:101::/var/spool/postfix:/usr/sbin/nologin\n' >"$R/etc/passwd"
+	printf 'root:x:0:\npostfix:x:101:\n' >"$R/etc/group"
+	out=$(systemd-sysusers --root="$R" "$DEST/usr/lib/sysusers.d/mxready.conf" 2>&1)
+	check_eq "$?" 0 "systemd-sysusers accepts sysusers.d/mxready.conf"; [ -n "$out" ] && echo "# $out"
+	check_match "$(cat "$R/etc/passwd")" '^mxready:x:[0-9]+:[0-9]+:mxready mail checks:/var/lib/mxready:/usr/sbin/nologin$' \
+		"sysusers.d creates the system user mxready (nologin)"
+	check_match "$(cat "$R/etc/group")" '^postfix:x:101:(.*,)?mxready$' "sysusers.d puts mxready into group postfix"
+	mkdir -p "$R/var/spool/postfix" "$R/run" "$R/var/lib"
+	out=$(systemd-tmpfiles --root="$R" --create "$DEST/usr/lib/tmpfiles.d/mxready.conf" 2>&1)
+	check_eq "$?" 0 "systemd-tmpfiles --create accepts tmpfiles.d/mxready.conf"; [ -n "$out" ] && echo "# $out"
+	uid=$(awk -F: '$1 == "mxready" { print $3 }' "$R/etc/passwd")
+	for d in "var/spool/postfix/mxready 750 $uid:101" "var/lib/mxready/responder 750 $uid" "run/mxready 755 $uid"; do
+		set -- $d
+		check_eq "$(stat -c '%a %u' "$R/$1" 2>&1)" "$2 ${3%%:*}" "tmpfiles.d: /$1 mode $2 owner mxready"
+	done
+	check_eq "$(stat -c %g "$R/var/spool/postfix/mxready")" 101 "tmpfiles.d: the socket directory belongs to group postfix"
+else
+	echo "SKIP: $T_NAME: systemd-sysusers/systemd-tmpfiles missing: entries not applied"
+fi
+
+# every path a man page names under /etc/mxready or /usr is installed
+if command -v man >/dev/null 2>&1; then
+	for m in "$DEST"/usr/share/man/man*/*; do
+		[ -f "$m" ] || continue
+		missing=$(MANWIDTH=200 man -l "$m" 2>/dev/null | grep -oE '/(etc/mxready|usr)/[A-Za-z0-9._/-]*[A-Za-z0-9_]' |
+			sort -u | while read -r f; do
+				case $f in /usr/share/dns/*|/usr/share/doc/postfix*) continue;; esac
+				[ -e "$DEST$f" ] || printf '%s ' "$f"
+			done)
+		check_eq "$missing" "" "${m##*/}: every file it names under /etc/mxready and /usr is installed"
+	done
+fi
+
+# the admin's configuration survives a second install (issue 12 item 1)
+echo "# an admin's edit" >>"$DEST/etc/mxready/mxready.conf"
+cp "$DEST/etc/mxready/mxready.conf" "$T/edited.conf"
+inst "$DEST" PREFIX=/usr
+check_eq "$?" 0 "make install over an edited configuration exits 0"
+check_eq "$(cmp -s "$T/edited.conf" "$DEST/etc/mxready/mxready.conf" && echo kept)" kept \
+	"make install keeps the edited /etc/mxready/mxready.conf"
+check_eq "$(cmp -s "$T/conf/mxready.conf" "$DEST/etc/mxready/mxready.conf.dist" && echo same)" same \
+	"the shipped mxready.conf goes to /etc/mxready/mxready.conf.dist"
+check_match "$(cat "$T/make.log")" 'kept your /etc/mxready/mxready.conf; the shipped version is /etc/mxready/mxready.conf.dist' \
+	"make install says it kept the file and where the new one is"
+rm -f "$DEST/etc/mxready/mxready.conf.dist"
+cp "$T/conf/mxready.conf" "$DEST/etc/mxready/mxready.conf"
 
 # the installed program runs
 out=$("$DEST/usr/bin/mxready" --help 2>&1)
