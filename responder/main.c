@@ -143,23 +143,77 @@ typedef struct ctx {
 	size_t keylen;
 } ctx;
 
-static int run_test(ctx *x, const char *msg, size_t len, int over)
+/* What the responder takes from a test mail: the envelope sender and the
+ * header fields the rules and the report need. */
+typedef struct test_mail {
+	char sender[RPOLICY_ADDR_MAX + 1];  /* envelope sender as given, "" for <> */
+	char auto_sub[RESP_HDR_MAX], prec[RESP_HDR_MAX], msgid[RESP_HDR_MAX];
+	char subject[RESP_HDR_MAX], tls[RESP_HDR_MAX];
+	int have_auto, have_prec, list, seen_received;
+	int over;                           /* over max_message_size: header only */
+	rpolicy_auth auth;
+} test_mail;
+
+/* What the decision step granted: the reply id, and the bounce token of
+ * reply B when it could be made and stored. */
+typedef struct grant {
+	char id[RMAIL_ID_LEN + 1];
+	char tok[TOKEN_TEXT_LEN + 1];
+	int token_ok;
+	time_t now;
+} grant;
+
+/* Postfix: "(using TLSv1.3 with cipher NAME (256/256 bits) ...)" in our
+ * own (topmost) Received field. */
+static void tls_of_received(const char *raw, char *tls, size_t tlslen)
+{
+	char v[RESP_HDR_MAX];
+	const char *u;
+
+	hval(raw, v, sizeof v);
+	if ((u = strstr(v, "(using ")) != NULL) {
+		size_t k = strcspn(u + 7, "()");
+		while (k && u[7 + k - 1] == ' ')
+			k--;
+		snprintf(tls, tlslen, "%.*s", (int)k, u + 7);
+	}
+}
+
+/* Step 1, parse: reads one header field of the test mail into tm. */
+static void read_field(ctx *x, test_mail *tm, const char *name, const char *raw)
+{
+	if (strcasecmp(name, "Auto-Submitted") == 0 && !tm->have_auto) {
+		hval(raw, tm->auto_sub, sizeof tm->auto_sub);
+		tm->have_auto = 1;
+	} else if (strcasecmp(name, "Precedence") == 0 && !tm->have_prec) {
+		hval(raw, tm->prec, sizeof tm->prec);
+		tm->have_prec = 1;
+	} else if (strcasecmp(name, "List-Id") == 0 || strcasecmp(name, "List-Post") == 0 ||
+	    strcasecmp(name, "List-Unsubscribe") == 0 || strcasecmp(name, "List-Help") == 0)
+		tm->list = 1;
+	else if (strcasecmp(name, "Message-ID") == 0 && tm->msgid[0] == 0)
+		hval(raw, tm->msgid, sizeof tm->msgid);
+	else if (strcasecmp(name, "Authentication-Results") == 0)
+		rpolicy_auth_parse(raw, strlen(raw), x->c->authserv_id, &tm->auth);
+	else if (strcasecmp(name, "Received") == 0 && !tm->seen_received) {
+		tm->seen_received = 1;
+		tls_of_received(raw, tm->tls, sizeof tm->tls);
+	}
+}
+
+/* Step 1, parse: the envelope sender and the header of the test mail (msg,
+ * len: the header only when the mail was over the size bound, over set). */
+static void parse_test_mail(ctx *x, const char *msg, size_t len, int over, test_mail *tm)
 {
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(msg, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
-	char auto_sub[RESP_HDR_MAX] = "", prec[RESP_HDR_MAX] = "", msgid[RESP_HDR_MAX] = "";
-	char subject[RESP_HDR_MAX] = "", tls[RESP_HDR_MAX] = "", sender[RPOLICY_ADDR_MAX + 1] = "";
-	int have_auto = 0, have_prec = 0, list = 0, seen_received = 0, rc = EX_OK_;
-	rpolicy_auth auth;
-	rpolicy_input in = { 0 };
-	rpolicy_reason why;
-	vlog_line l;
 
-	rpolicy_auth_init(&auth);
-	snprintf(sender, sizeof sender, "%s", x->o.sender ? x->o.sender : "");
+	memset(tm, 0, sizeof *tm);
+	rpolicy_auth_init(&tm->auth);
+	snprintf(tm->sender, sizeof tm->sender, "%s", x->o.sender ? x->o.sender : "");
 	if (strlen(x->o.sender ? x->o.sender : "") > RPOLICY_ADDR_MAX)
-		snprintf(sender, sizeof sender, "%s", "\x01too-long");
+		snprintf(tm->sender, sizeof tm->sender, "%s", "\x01too-long");
 	if (m != NULL) {
 		GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
 		int n = g_mime_header_list_get_count(hl);
@@ -167,176 +221,197 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		for (int i = 0; i < n; i++) {
 			GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 			const char *name = g_mime_header_get_name(h), *raw = g_mime_header_get_raw_value(h);
-			if (name == NULL || raw == NULL)
-				continue;
-			if (strcasecmp(name, "Auto-Submitted") == 0 && !have_auto) {
-				hval(raw, auto_sub, sizeof auto_sub);
-				have_auto = 1;
-			} else if (strcasecmp(name, "Precedence") == 0 && !have_prec) {
-				hval(raw, prec, sizeof prec);
-				have_prec = 1;
-			} else if (strcasecmp(name, "List-Id") == 0 || strcasecmp(name, "List-Post") == 0 ||
-			    strcasecmp(name, "List-Unsubscribe") == 0 || strcasecmp(name, "List-Help") == 0)
-				list = 1;
-			else if (strcasecmp(name, "Message-ID") == 0 && msgid[0] == 0)
-				hval(raw, msgid, sizeof msgid);
-			else if (strcasecmp(name, "Authentication-Results") == 0)
-				rpolicy_auth_parse(raw, strlen(raw), x->c->authserv_id, &auth);
-			else if (strcasecmp(name, "Received") == 0 && !seen_received) {
-				/* the topmost Received is our own Postfix's */
-				char v[RESP_HDR_MAX];
-				const char *u;
-				seen_received = 1;
-				hval(raw, v, sizeof v);
-				/* Postfix: "(using TLSv1.3 with cipher NAME (256/256 bits) ...)" */
-				if ((u = strstr(v, "(using ")) != NULL) {
-					size_t k = strcspn(u + 7, "()");
-					while (k && u[7 + k - 1] == ' ')
-						k--;
-					snprintf(tls, sizeof tls, "%.*s", (int)k, u + 7);
-				}
-			}
+			if (name != NULL && raw != NULL)
+				read_field(x, tm, name, raw);
 		}
 		if (!over && (s = g_mime_message_get_subject(m)) != NULL)
-			snprintf(subject, sizeof subject, "%s", s);
+			snprintf(tm->subject, sizeof tm->subject, "%s", s);
+		g_object_unref(m);
 	}
-	in.sender = sender;
-	in.auto_submitted = have_auto ? auto_sub : NULL;
-	in.precedence = have_prec ? prec : NULL;
-	in.has_list_fields = list;
+	g_object_unref(parser);
+	g_object_unref(stream);
+}
+
+/* Step 2, decide: the RFC 3834 and backscatter rules (rpolicy). */
+static rpolicy_reason decide_policy(const ctx *x, const test_mail *tm)
+{
+	rpolicy_input in = { 0 };
+
+	in.sender = tm->sender;
+	in.auto_submitted = tm->have_auto ? tm->auto_sub : NULL;
+	in.precedence = tm->have_prec ? tm->prec : NULL;
+	in.has_list_fields = tm->list;
 	in.our_domains = (const char (*)[256])x->rc->our_domains;
 	in.n_our_domains = x->rc->n_our_domains;
-	in.auth = &auth;
+	in.auth = &tm->auth;
 	in.backscatter_reply = x->rc->backscatter == RCONF_BACKSCATTER_REPLY;
-	why = rpolicy_decide(&in);
+	return rpolicy_decide(&in);
+}
 
+static int log_end(vlog_line *l, const char *decision, const char *reason, int rc)
+{
+	vlog_add(l, "decision", decision);
+	vlog_add(l, "reason", reason);
+	vlog_emit(l);
+	return rc;
+}
+
+/* Step 2, decide (the state seam): counts one reply against the rate
+ * limits, draws the reply id and records it with its sender for the bounce
+ * path (the token of reply B).  Returns -1 when granted (g filled), else the
+ * exit status after logging the decision (suppressed: rate limit; deferred:
+ * state store or CSPRNG).  Everything the store decides happens here. */
+static int grant_reply(ctx *x, const char *sender, grant *g, vlog_line *l)
+{
+	char ka[RSTORE_KEY_MAX], kd[RSTORE_KEY_MAX], kc[RSTORE_KEY_MAX];
+	rstore_limit lim[4];
+	static const char *const names[] = { "address", "domain", "client", "total" };
+	int hit;
+
+	memset(g, 0, sizeof *g);
+	snprintf(ka, sizeof ka, "a:%s", sender);
+	snprintf(kd, sizeof kd, "d:%s", rconf_domain_of(sender));
+	snprintf(kc, sizeof kc, "c:%s", x->o.client_addr && x->o.client_addr[0] ? x->o.client_addr : "unknown");
+	lim[0] = (rstore_limit){ ka, x->rc->rate_per_address, 86400 };
+	lim[1] = (rstore_limit){ kd, x->rc->rate_per_domain, 86400 };
+	lim[2] = (rstore_limit){ kc, x->rc->rate_per_client, 86400 };
+	lim[3] = (rstore_limit){ "t:total", x->rc->rate_total, 3600 };
+	hit = rstore_rate_take(x->st, lim, 4, time(NULL));
+	if (hit == -2)
+		return log_end(l, "deferred", "state-store-error", EX_TEMPFAIL_);
+	if (hit >= 0) {
+		vlog_add(l, "decision", "suppressed");
+		vlog_add(l, "reason", "rate-limit");
+		vlog_add(l, "limit", names[hit]);
+		vlog_emit(l);
+		return EX_OK_;
+	}
+	if (random_id(g->id, sizeof g->id) < 0)
+		return log_end(l, "deferred", "no-random-id", EX_TEMPFAIL_);
+	g->now = time(NULL);
+	g->token_ok = token_make(x->key, x->keylen, g->id, sender, (uint32_t)g->now, g->tok, sizeof g->tok) == 0 &&
+	    rstore_reply_put(x->st, g->id, sender, g->now) == 0;
+	return -1;
+}
+
+/* Step 3, compose: the report both replies carry (t), from the test mail,
+ * the client and the readiness checks of the sender's domain (*ready and
+ * *res to be freed by the caller). */
+static void compose_report(ctx *x, const test_mail *tm, const grant *g, rmail_test *t,
+	ready_report **ready, dns_resolver **res)
+{
+	char dom[DNS_TEXT_MAX + 1], derr[256];
+
+	*ready = NULL;
+	*res = NULL;
+	if (dns_name_normalize(rconf_domain_of(tm->sender), dom, sizeof dom, derr, sizeof derr) == 0) {
+		dns_options o = { 0 };
+		const char *fwd[CONF_MAX_RESOLVERS];
+		conf_dns_options(x->c, &o, fwd);
+		*res = dns_resolver_new(&o, derr, sizeof derr);
+		if (*res != NULL)
+			*ready = ready_check(*res, dom, x->rc->readiness_timeout);
+	}
+	memset(t, 0, sizeof *t);
+	t->sender = tm->sender;
+	t->client_addr = x->o.client_addr ? x->o.client_addr : "";
+	t->client_name = x->o.client_name ? x->o.client_name : "";
+	t->helo = x->o.helo ? x->o.helo : "";
+	t->tls = tm->tls;
+	t->orig_msgid = rmail_msgid_ok(tm->msgid) ? tm->msgid : "";
+	t->orig_subject = tm->subject;
+	t->over_size = tm->over;
+	t->auth = &tm->auth;
+	t->ready = *ready;
+	t->reply_id = g->id;
+}
+
+/* Step 4, submit: builds reply kind ('A' or 'B') from t and hands it to
+ * Postfix with envelope sender envfrom.  rsubmit_send's result: 0 sent, -1
+ * temporary failure (also when the reply cannot be built), -2 rejected
+ * (5xx); a failure is logged as a warning with the SMTP reply. */
+static int submit_reply(ctx *x, const rmail_test *t, int kind, const char *envfrom)
+{
+	char err[512];
+	size_t n = 0;
+	char *msg = rmail_reply(x->rc, t, kind, &n, err, sizeof err);
+	int r = -1;
+
+	if (msg != NULL) {
+		r = rsubmit_send(x->rc->submit, envfrom, t->sender, msg, n, err, sizeof err);
+		free(msg);
+	}
+	if (r < 0)
+		vlog_msg(LOG_WARNING, "%s: reply %c: %s", x->o.qid ? x->o.qid : "NOQUEUE", kind, err);
+	return r;
+}
+
+/* Step 5, log: the one line of a replied test mail. */
+static void log_replied(vlog_line *l, const rmail_test *t, int ra, int rb)
+{
+	vlog_add(l, "decision", "replied");
+	vlog_add(l, "reply_id", t->reply_id);
+	vlog_add(l, "reply_a", ra == 0 ? "sent" : "failed");
+	vlog_add(l, "reply_b", rb == 0 ? "sent" : "failed");
+	vlog_add(l, "family", t->client_addr[0] ? (strchr(t->client_addr, ':') ? "ipv6" : "ipv4") : "unknown");
+	vlog_add(l, "spf", t->auth->spf);
+	vlog_add(l, "dkim", t->auth->dkim);
+	vlog_add(l, "dmarc", t->auth->dmarc);
+	vlog_add(l, "ready", t->ready ? result_chk_str(t->ready->verdict) : "not-run");
+	vlog_emit(l);
+}
+
+/* Mode test: parse, decide, compose, submit, log. */
+static int run_test(ctx *x, const char *msg, size_t len, int over)
+{
+	test_mail *tm = calloc(1, sizeof *tm);
+	char envfrom[RSTORE_KEY_MAX];
+	int ra, rb = -1, rc;
+	ready_report *ready;
+	dns_resolver *res;
+	rpolicy_reason why;
+	rmail_test t;
+	vlog_line l;
+	grant g;
+
+	if (tm == NULL)
+		return EX_TEMPFAIL_;
+	parse_test_mail(x, msg, len, over, tm);
+	tm->over = over;
+	why = decide_policy(x, tm);
 	vlog_begin(&l, x->o.qid);
 	vlog_add(&l, "mode", "test");
-	vlog_add(&l, "sender", sender[0] ? sender : "<>");
+	vlog_add(&l, "sender", tm->sender[0] ? tm->sender : "<>");
 	vlog_add(&l, "client", x->o.client_addr ? x->o.client_addr : "");
 	if (why != RPOLICY_REPLY) {
 		vlog_add(&l, "decision", "suppressed");
 		vlog_add(&l, "reason", rpolicy_reason_str(why));
-		vlog_add(&l, "spf", auth.spf);
-		vlog_add(&l, "dkim", auth.dkim);
+		vlog_add(&l, "spf", tm->auth.spf);
+		vlog_add(&l, "dkim", tm->auth.dkim);
 		vlog_emit(&l);
-		goto out;
+		free(tm);
+		return EX_OK_;
 	}
-	lower(sender);
-	{
-		char ka[RSTORE_KEY_MAX], kd[RSTORE_KEY_MAX], kc[RSTORE_KEY_MAX];
-		rstore_limit lim[4];
-		static const char *const names[] = { "address", "domain", "client", "total" };
-		int hit;
-		snprintf(ka, sizeof ka, "a:%s", sender);
-		snprintf(kd, sizeof kd, "d:%s", rconf_domain_of(sender));
-		snprintf(kc, sizeof kc, "c:%s", x->o.client_addr && x->o.client_addr[0] ? x->o.client_addr : "unknown");
-		lim[0] = (rstore_limit){ ka, x->rc->rate_per_address, 86400 };
-		lim[1] = (rstore_limit){ kd, x->rc->rate_per_domain, 86400 };
-		lim[2] = (rstore_limit){ kc, x->rc->rate_per_client, 86400 };
-		lim[3] = (rstore_limit){ "t:total", x->rc->rate_total, 3600 };
-		hit = rstore_rate_take(x->st, lim, 4, time(NULL));
-		if (hit == -2) {
-			vlog_add(&l, "decision", "deferred");
-			vlog_add(&l, "reason", "state-store-error");
-			vlog_emit(&l);
-			rc = EX_TEMPFAIL_;
-			goto out;
-		}
-		if (hit >= 0) {
-			vlog_add(&l, "decision", "suppressed");
-			vlog_add(&l, "reason", "rate-limit");
-			vlog_add(&l, "limit", names[hit]);
-			vlog_emit(&l);
-			goto out;
-		}
+	lower(tm->sender);
+	if ((rc = grant_reply(x, tm->sender, &g, &l)) >= 0) {
+		free(tm);
+		return rc;
 	}
-	{
-		char id[RMAIL_ID_LEN + 1] = "", err[512], tok[TOKEN_TEXT_LEN + 1], envfrom[RSTORE_KEY_MAX];
-		char dom[DNS_TEXT_MAX + 1], derr[256];
-		ready_report *ready = NULL;
-		dns_resolver *res = NULL;
-		rmail_test t = { 0 };
-		const char *st_a = "failed", *st_b = "failed";
-		int ra = -1, rb = -1;
-		time_t now = time(NULL);
-
-		if (random_id(id, sizeof id) < 0) {
-			vlog_add(&l, "decision", "deferred");
-			vlog_add(&l, "reason", "no-random-id");
-			vlog_emit(&l);
-			rc = EX_TEMPFAIL_;
-			goto out;
-		}
-		if (dns_name_normalize(rconf_domain_of(sender), dom, sizeof dom, derr, sizeof derr) == 0) {
-			dns_options o = { 0 };
-			const char *fwd[CONF_MAX_RESOLVERS];
-			conf_dns_options(x->c, &o, fwd);
-			res = dns_resolver_new(&o, derr, sizeof derr);
-			if (res != NULL)
-				ready = ready_check(res, dom, x->rc->readiness_timeout);
-		}
-		t.sender = sender;
-		t.client_addr = x->o.client_addr ? x->o.client_addr : "";
-		t.client_name = x->o.client_name ? x->o.client_name : "";
-		t.helo = x->o.helo ? x->o.helo : "";
-		t.tls = tls;
-		t.orig_msgid = rmail_msgid_ok(msgid) ? msgid : "";
-		t.orig_subject = subject;
-		t.over_size = over;
-		t.auth = &auth;
-		t.ready = ready;
-		t.reply_id = id;
-		{
-			size_t n = 0;
-			char *a = rmail_reply(x->rc, &t, 'A', &n, err, sizeof err);
-			if (a != NULL) {
-				/* RFC 3834 3.3: the reply itself attracts no replies: <> */
-				ra = rsubmit_send(x->rc->submit, "", sender, a, n, err, sizeof err);
-				free(a);
-			}
-			if (ra < 0)
-				vlog_msg(LOG_WARNING, "%s: reply A: %s", x->o.qid ? x->o.qid : "NOQUEUE", err);
-			else
-				st_a = "sent";
-		}
-		if (token_make(x->key, x->keylen, id, sender, (uint32_t)now, tok, sizeof tok) == 0 &&
-		    rstore_reply_put(x->st, id, sender, now) == 0) {
-			size_t n = 0;
-			char *b = rmail_reply(x->rc, &t, 'B', &n, err, sizeof err);
-			snprintf(envfrom, sizeof envfrom, "%s+%s@%s", x->rc->bounce_prefix, tok,
-			    rconf_domain_of(x->rc->dual_address));
-			if (b != NULL) {
-				rb = rsubmit_send(x->rc->submit, envfrom, sender, b, n, err, sizeof err);
-				free(b);
-			}
-			if (rb < 0)
-				vlog_msg(LOG_WARNING, "%s: reply B: %s", x->o.qid ? x->o.qid : "NOQUEUE", err);
-			else
-				st_b = "sent";
-		} else
-			vlog_msg(LOG_WARNING, "%s: reply B: cannot make or store the token", x->o.qid ? x->o.qid : "NOQUEUE");
-		vlog_add(&l, "decision", "replied");
-		vlog_add(&l, "reply_id", id);
-		vlog_add(&l, "reply_a", st_a);
-		vlog_add(&l, "reply_b", st_b);
-		vlog_add(&l, "family", t.client_addr[0] ? (strchr(t.client_addr, ':') ? "ipv6" : "ipv4") : "unknown");
-		vlog_add(&l, "spf", auth.spf);
-		vlog_add(&l, "dkim", auth.dkim);
-		vlog_add(&l, "dmarc", auth.dmarc);
-		vlog_add(&l, "ready", ready ? result_chk_str(ready->verdict) : "not-run");
-		vlog_emit(&l);
-		ready_report_free(ready);
-		dns_resolver_free(res);
-		if (ra == -1 && rb == -1)
-			rc = EX_TEMPFAIL_;
-	}
-out:
-	if (m)
-		g_object_unref(m);
-	g_object_unref(parser);
-	g_object_unref(stream);
-	return rc;
+	compose_report(x, tm, &g, &t, &ready, &res);
+	/* RFC 3834 3.3: the reply itself attracts no replies: <> */
+	ra = submit_reply(x, &t, 'A', "");
+	if (g.token_ok) {
+		snprintf(envfrom, sizeof envfrom, "%s+%s@%s", x->rc->bounce_prefix, g.tok,
+		    rconf_domain_of(x->rc->dual_address));
+		rb = submit_reply(x, &t, 'B', envfrom);
+	} else
+		vlog_msg(LOG_WARNING, "%s: reply B: cannot make or store the token", x->o.qid ? x->o.qid : "NOQUEUE");
+	log_replied(&l, &t, ra, rb);
+	ready_report_free(ready);
+	dns_resolver_free(res);
+	free(tm);
+	/* 75 only when neither reply reached Postfix for a temporary reason */
+	return ra == -1 && rb == -1 ? EX_TEMPFAIL_ : EX_OK_;
 }
 
 static int drop(vlog_line *l, const char *reason)
