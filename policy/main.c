@@ -411,83 +411,95 @@ static void usage(FILE *f)
 	    "see mxready-policyd(8), mxready.conf(5)\n");
 }
 
-int main(int argc, char **argv)
-{
-	const char *path = DEFAULT_CONF;
-	int explicit_conf = 0, foreground = 0, spawn = 0, check = 0, print = 0, allow_root = 0, ch;
-	char err[1024], logopt[CONF_STR_MAX + 16];
-	conf *cf = conf_new();
-	char **over = calloc((size_t)argc + 1, sizeof *over);
-	size_t n_over = 0;
-	int rc = 1, ready_fd = -1, lfd = -1;
-	const char *sockpath = NULL;
+/* What the command line asked for. */
+typedef struct opts {
+	const char *path;          /* configuration file */
+	int explicit_conf;         /* -c given: the file must exist */
+	int foreground, spawn, check, print, allow_root;
+	char **over;               /* the -o (and -l) overrides, in order */
+	size_t n_over;
+	char logopt[CONF_STR_MAX + 16];
+} opts;
 
-	if (over == NULL)
+/* What the start-up opened, for the run and for the clean-up. */
+typedef struct daemon_run {
+	int lfd;                   /* listening socket, -1 in spawn mode */
+	int activated;             /* lfd inherited from systemd */
+	int ready_fd;              /* start-up handshake with the parent, or -1 */
+	const char *sockpath;      /* unix socket to unlink at exit, or NULL */
+} daemon_run;
+
+/* Step 1: the command line into o.  -1 to go on, else the exit code
+ * (usage, -h, -V). */
+static int parse_options(int argc, char **argv, opts *o)
+{
+	int ch;
+	memset(o, 0, sizeof *o);
+	o->path = DEFAULT_CONF;
+	o->over = calloc((size_t)argc + 1, sizeof *o->over);
+	if (o->over == NULL)
 		return 1;
 	while ((ch = getopt(argc, argv, "c:o:fsl:tnRhV")) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; explicit_conf = 1; break;
-		case 'o': over[n_over++] = optarg; break;
-		case 'f': foreground = 1; break;
-		case 's': spawn = 1; break;
+		case 'c': o->path = optarg; o->explicit_conf = 1; break;
+		case 'o': o->over[o->n_over++] = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 's': o->spawn = 1; break;
 		case 'l':
-			snprintf(logopt, sizeof logopt, "log_file=%s", strcmp(optarg, "syslog") == 0 ? "" : optarg);
-			over[n_over++] = logopt;
+			snprintf(o->logopt, sizeof o->logopt, "log_file=%s", strcmp(optarg, "syslog") == 0 ? "" : optarg);
+			o->over[o->n_over++] = o->logopt;
 			break;
-		case 't': check = 1; break;
-		case 'n': print = 1; break;
-		case 'R': allow_root = 1; break;
-		case 'V':
-			printf(PROG " 0.1 (checks: iprev helo spf readiness)\n");
-			free(over);
-			conf_free(cf);
-			return 0;
-		case 'h': usage(stdout); free(over); conf_free(cf); return 0;
-		default: usage(stderr); free(over); conf_free(cf); return EXIT_USAGE;
+		case 't': o->check = 1; break;
+		case 'n': o->print = 1; break;
+		case 'R': o->allow_root = 1; break;
+		case 'V': printf(PROG " 0.1 (checks: iprev helo spf readiness)\n"); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		free(over);
-		conf_free(cf);
 		return EXIT_USAGE;
 	}
-	int have_file = explicit_conf || access(path, F_OK) == 0;
-	int lr = conf_load_cli(cf, path, explicit_conf, over, n_over, err, sizeof err);
-	free(over);
-	if (lr < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		conf_free(cf);
+	return -1;
+}
+
+/* Step 2: the configuration file and the overrides of o into cf, checked
+ * for what this daemon needs.  0; else the exit code with the message in
+ * err.  Has no side effect but on cf, so a reload may call it on a fresh
+ * conf and keep the old one when it fails. */
+static int load_config(const opts *o, conf *cf, char *err, size_t errlen)
+{
+	int lr = conf_load_cli(cf, o->path, o->explicit_conf, o->over, o->n_over, err, errlen);
+	if (lr < 0)
 		return lr == -1 ? EXIT_USAGE : EXIT_CONFIG;
-	}
-	if (!spawn && cf->policy_socket[0] == 0) {
-		fprintf(stderr, PROG ": policy_socket is not set\n");
-		conf_free(cf);
+	if (!o->spawn && cf->policy_socket[0] == 0) {
+		snprintf(err, errlen, "policy_socket is not set");
 		return EXIT_CONFIG;
-	}
-	if (print)
-		conf_print(cf, stdout);
-	if (check || print) {
-		if (check)
-			fprintf(stderr, PROG ": configuration %s OK\n", have_file ? path : "(defaults)");
-		conf_free(cf);
-		return 0;
 	}
 	/* spawn(8) starts us as the user of master.cf's user= attribute */
-	if (!spawn && geteuid() == 0 && cf->user[0] == 0 && !allow_root) {
-		fprintf(stderr, PROG ": refusing to run as root: set 'user' or pass -R\n");
-		conf_free(cf);
+	if (!o->check && !o->print && !o->spawn && geteuid() == 0 && cf->user[0] == 0 && !o->allow_root) {
+		snprintf(err, errlen, "refusing to run as root: set 'user' or pass -R");
 		return EXIT_CONFIG;
 	}
+	return 0;
+}
+
+/* Step 3: logging, signals, the listening socket (unless spawn mode), then
+ * the process start-up (background, pidfile, privileges).  0; else the
+ * exit code (EXIT_CONFIG when the log cannot be opened, else 1), the
+ * reason logged and printed. */
+static int set_up(const opts *o, const conf *cf, daemon_run *d)
+{
+	char err[1024];
 	if (vlog_open(PROG, cf, err, sizeof err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		conf_free(cf);
 		return EXIT_CONFIG;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(wake_pipe) != 0) {
 		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
-		goto out;
+		return 1;
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -495,25 +507,31 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-
-	int activated = 0;
-	if (!spawn) {
-		lfd = activated_socket();
-		activated = lfd >= 0;
-		if (lfd < 0) {
-			lfd = open_listener(cf->policy_socket, &sockpath, err, sizeof err);
-			if (lfd < 0) {
-				fprintf(stderr, PROG ": cannot listen: %s\n", err);
-				vlog_msg(LOG_ERR, "cannot listen: %s", err);
-				goto out;
-			}
-		}
-		if (proc_start(cf, sockpath, foreground, allow_root, &ready_fd, err, sizeof err) < 0) {
-			vlog_msg(LOG_ERR, "%s", err);
-			fprintf(stderr, PROG ": %s\n", err);
-			goto out;
+	if (o->spawn)
+		return 0;
+	d->lfd = activated_socket();
+	d->activated = d->lfd >= 0;
+	if (d->lfd < 0) {
+		d->lfd = open_listener(cf->policy_socket, &d->sockpath, err, sizeof err);
+		if (d->lfd < 0) {
+			fprintf(stderr, PROG ": cannot listen: %s\n", err);
+			vlog_msg(LOG_ERR, "cannot listen: %s", err);
+			return 1;
 		}
 	}
+	if (proc_start(cf, d->sockpath, o->foreground, o->allow_root, &d->ready_fd, err, sizeof err) < 0) {
+		vlog_msg(LOG_ERR, "%s", err);
+		fprintf(stderr, PROG ": %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Step 4: the shared resolver and cache, then one spawn(8) connection or
+ * the accept loop until a stop signal.  0 after a clean stop, else 1. */
+static int run(const opts *o, const conf *cf, daemon_run *d)
+{
+	char err[1024];
 	/* the resolver only now: libunbound's threads do not survive fork() */
 	const char *fwd[CONF_MAX_RESOLVERS];
 	dns_options dopt;
@@ -523,47 +541,83 @@ int main(int argc, char **argv)
 	G.res = dns_resolver_new(&dopt, err, sizeof err);
 	if (G.res == NULL) {
 		vlog_msg(LOG_ERR, "resolver: %s", err);
-		if (foreground || spawn)
+		if (o->foreground || o->spawn)
 			fprintf(stderr, PROG ": resolver: %s\n", err);
-		goto out;
+		return 1;
 	}
-	if (spawn) {
+	if (o->spawn) {
 		conn c = { .rfd = 0, .wfd = 1, .id = 1 };
 		snprintf(c.peer, sizeof c.peer, "spawn");
 		vlog_msg(LOG_DEBUG, "spawn mode (authserv-id %s)", cf->authserv_id);
 		serve(&c);
-		rc = 0;
-		goto out;
+		return 0;
 	}
 	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)",
-	    activated ? "the socket inherited from systemd" : cf->policy_socket, cf->authserv_id);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "y", 1) != 1)
+	    d->activated ? "the socket inherited from systemd" : cf->policy_socket, cf->authserv_id);
+	if (d->ready_fd >= 0) {
+		if (write(d->ready_fd, "y", 1) != 1)
 			vlog_msg(LOG_WARNING, "cannot notify the parent process");
-		close(ready_fd);
-		ready_fd = -1;
+		close(d->ready_fd);
+		d->ready_fd = -1;
 	}
-	accept_loop(lfd);
+	accept_loop(d->lfd);
 	vlog_msg(LOG_INFO, "stopped");
-	rc = 0;
-out:
-	if (ready_fd >= 0)
-		close(ready_fd);
-	if (lfd >= 0)
-		close(lfd);
+	return 0;
+}
+
+/* Step 5: closes what set_up() and run() opened; rc is the exit code so far.
+ * Connection threads still busy past the stop keep the resolver, cache and
+ * configuration: those are then left to the exit. */
+static void clean_up(const opts *o, conf *cf, daemon_run *d, int rc)
+{
+	if (d->ready_fd >= 0)
+		close(d->ready_fd);
+	if (d->lfd >= 0)
+		close(d->lfd);
 	pthread_mutex_lock(&conns_lock);
 	size_t busy = n_conns;
 	pthread_mutex_unlock(&conns_lock);
-	if (busy == 0) {   /* a busy thread may still use them: leave them */
+	if (busy == 0) {
 		dns_resolver_free(G.res);
 		psess_cache_free(G.cache);
 	}
-	if (cf->pidfile[0] && rc == 0 && !spawn)
+	if (cf->pidfile[0] && rc == 0 && !o->spawn)
 		unlink(cf->pidfile);
-	if (sockpath && rc == 0)
-		unlink(sockpath);
+	if (d->sockpath && rc == 0)
+		unlink(d->sockpath);
 	vlog_close();
 	if (busy == 0)
 		conf_free(cf);
+}
+
+int main(int argc, char **argv)
+{
+	opts o;
+	daemon_run d = { .lfd = -1, .ready_fd = -1 };
+	char err[1024];
+	int rc = parse_options(argc, argv, &o);
+	if (rc >= 0) {
+		free(o.over);
+		return rc;
+	}
+	conf *cf = conf_new();
+	rc = load_config(&o, cf, err, sizeof err);
+	if (rc == 0 && o.print)
+		conf_print(cf, stdout);
+	if (rc == 0 && o.check)
+		fprintf(stderr, PROG ": configuration %s OK\n",
+		    o.explicit_conf || access(o.path, F_OK) == 0 ? o.path : "(defaults)");
+	if (rc != 0 || o.check || o.print) {
+		if (rc != 0)
+			fprintf(stderr, PROG ": %s\n", err);
+		conf_free(cf);
+		free(o.over);
+		return rc;
+	}
+	rc = set_up(&o, cf, &d);
+	if (rc == 0)
+		rc = run(&o, cf, &d);
+	clean_up(&o, cf, &d, rc);
+	free(o.over);   /* kept until now: a reload applies the overrides again */
 	return rc;
 }
