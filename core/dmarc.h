@@ -3,14 +3,14 @@
 /*
  * DMARC (RFC 7489) evaluated here, not with libopendmarc (its alignment
  * check is wrong): record discovery with organizational-domain fallback
- * (libpsl), strict/relaxed alignment of SPF and DKIM, p/sp/np, pct; and
- * the dmarc_record readiness check.
+ * (libpsl), strict/relaxed alignment of SPF and DKIM, p/sp/np, pct.  The
+ * record discovery is shared with the dmarc_record readiness check
+ * (core/ready_dmarc.h).
  */
 #include <stddef.h>
 #include <json-c/json.h>
 #include "dkimv.h"
 #include "dns.h"
-#include "ready.h"
 #include "result.h"
 
 typedef enum { DMARC_P_UNSET = 0, DMARC_P_NONE, DMARC_P_QUARANTINE, DMARC_P_REJECT } dmarc_policy;
@@ -86,14 +86,35 @@ json_object *dmarc_json(const dmarc_verdict *v);
 /* "none", "quarantine", "reject"; "unset" for DMARC_P_UNSET. */
 const char *dmarc_policy_str(dmarc_policy p);
 
-/* Starts the dmarc_record readiness check of domain on run; it fills *it
- * once dns_run_wait(run) has returned.  it->data is created by the call:
- * record (null if none), policy (the one that applies to domain: sp at the
- * organizational domain if present, else p), source ("domain" or
- * "organizational"), source_domain, dnssec (state of the record's answer),
- * records (every v=DMARC1 text seen),
- * pct, rua, ruf, external_unauthorized (report hosts without the RFC 7489
- * 7.1 authorisation record). */
-void dmarc_policy_start(dns_run *run, const char *domain, ready_item *it);
+/* ---------- record discovery (RFC 7489 6.6.3) ---------- */
+
+/* Where the discovery stands: waiting for answers, a lookup failed, no
+ * record, several records (no policy applies), exactly one record. */
+typedef enum { DMARC_DISC_WAIT, DMARC_DISC_TEMP, DMARC_DISC_NONE, DMARC_DISC_MULTI, DMARC_DISC_FOUND } dmarc_disc_state;
+
+/* The discovery for one domain: the caller stores the TXT answers of
+ * _dmarc.<domain> (at_from) and of _dmarc.<org domain> (at_org, not asked
+ * when same) as they arrive and calls dmarc_disc_step(). */
+typedef struct dmarc_disc {
+	const dns_answer *at_from, *at_org;
+	int same;                    /* org domain == from domain */
+	dmarc_disc_state st;
+	const dns_answer *used;      /* the answer decided on */
+	const dns_rr *rr;            /* DMARC_DISC_FOUND: the record */
+	size_t n;                    /* v=DMARC1 records in used */
+} dmarc_disc;
+
+/* Moves the discovery on as far as the answers allow; returns the state
+ * (also in d->st once decided). */
+dmarc_disc_state dmarc_disc_step(dmarc_disc *d);
+/* Was the record (or its absence) taken from the organizational domain?
+ * 1 or 0. */
+int dmarc_disc_from_org(const dmarc_disc *d);
+/* The v=DMARC1 records of an answer: their number, the first in *one. */
+size_t dmarc_count_records(const dns_answer *a, const dns_rr **one);
+/* The organizational domain of domain into out, or the name itself when it
+ * is a public suffix (3.2 defines none then; using the name keeps a suffix
+ * from aligning with anything but itself).  0, or -1 if not a domain. */
+int dmarc_org_or_self(const char *domain, char *out, size_t outlen);
 
 #endif

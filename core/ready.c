@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "addr.h"
-#include "dmarc.h"
 #include "ready.h"
-#include "spf.h"
+#include "ready_dmarc.h"
+#include "ready_spf.h"
 
 #define READY_MAX_NS 10
 
@@ -54,23 +54,6 @@ static const char *const ids[READY_COUNT] = {
 const char *ready_id_str(ready_id id)
 {
 	return (unsigned)id < READY_COUNT ? ids[id] : "?";
-}
-
-void ready_set(ready_item *it, chk_status st, const char *fmt, ...)
-{
-	va_list ap;
-	it->status = st;
-	va_start(ap, fmt);
-	vsnprintf(it->summary, sizeof it->summary, fmt, ap);
-	va_end(ap);
-}
-
-void ready_hint(ready_item *it, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(it->hint, sizeof it->hint, fmt, ap);
-	va_end(ap);
 }
 
 /* ---------- lookups ---------- */
@@ -184,8 +167,8 @@ ready_report *ready_start(dns_run *run, const char *domain)
 	/* Asked now in case there is no MX: the implicit host's TLSA. */
 	if (snprintf(n, sizeof n, "_25._tcp.%s", domain) < (int)sizeof n)
 		dns_submit(run, n, DNS_T_TLSA, store_cb, &st->tlsa);
-	spf_policy_start(run, domain, &rep->item[READY_SPF_RECORD]);
-	dmarc_policy_start(run, domain, &rep->item[READY_DMARC_RECORD]);
+	ready_spf_start(run, domain, &rep->item[READY_SPF_RECORD]);
+	ready_dmarc_start(run, domain, &rep->item[READY_DMARC_RECORD]);
 	return rep;
 }
 

@@ -7,6 +7,7 @@
  */
 #include <json-c/json.h>
 #include "dns.h"
+#include "ready_item.h"
 #include "result.h"
 
 typedef enum {
@@ -16,16 +17,6 @@ typedef enum {
 } ready_id;
 
 #define READY_MAX_MX 10     /* MX hosts examined, as internet.nl */
-#define READY_TEXT_MAX 512
-
-/* The outcome of one check.  data holds the check's evidence as a JSON
- * object; "status", "summary" and "hint" are added to it by the report. */
-typedef struct ready_item {
-	chk_status status;
-	char summary[READY_TEXT_MAX];
-	char hint[READY_TEXT_MAX];     /* how to fix; empty when nothing to fix */
-	json_object *data;
-} ready_item;
 
 typedef struct ready_report {
 	char domain[DNS_TEXT_MAX + 1];
@@ -47,10 +38,4 @@ void ready_finish(ready_report *rep);
 /* The whole report as JSON (new reference, caller puts it). */
 json_object *ready_json(const ready_report *rep);
 void ready_report_free(ready_report *rep);
-/* Sets status and a printf-style summary. */
-void ready_set(ready_item *it, chk_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void ready_hint(ready_item *it, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 #endif

@@ -12,8 +12,8 @@
  * the limits of 4.6.4 (10 DNS-querying terms, 2 void lookups, 10 MX/PTR
  * names), HELO and null-sender identities (2.3, 2.4), IPv4-mapped clients
  * as IPv4 (5, last paragraph).
- * Also the spf_record readiness check, which walks a domain's policy
- * through include/redirect without a client address.
+ * The parsed-record interface (spf_parse_record() and friends) also serves
+ * the spf_record readiness check of core/ready_spf.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -32,45 +32,8 @@
 #define SPF_VALUE_MAX   512   /* longest macro value (sender: 255 + 1 + 253)   */
 #define SPF_DIGITS_CAP  1000  /* transformer digits above this mean "all parts" */
 #define SPF_LOCAL_MAX   255   /* local-part octets kept for %{l} and %{s}       */
-#define POLICY_FOLLOW_MAX 30  /* records the readiness walk fetches at most    */
 
-/* ---------- parsed records ---------- */
-
-typedef enum {
-	T_ALL, T_INCLUDE, T_A, T_MX, T_PTR, T_IP4, T_IP6, T_EXISTS,
-	T_REDIRECT, T_EXP, T_UNKNOWN
-} tkind;
-
-typedef struct spf_term {
-	tkind kind;
-	char qual;                  /* + - ~ ? */
-	const char *spec;           /* domain-spec (macro-string); NULL = <domain> */
-	size_t speclen;
-	int cidr4, cidr6;           /* prefix lengths; defaults 32 / 128 */
-	unsigned char net[16];      /* ip4 / ip6 network */
-	const char *text;           /* the term as written */
-	size_t textlen;
-} spf_term;
-
-typedef struct spf_rec {
-	spf_term *t;
-	size_t n;
-	int redirect, exp, all;     /* term index, -1 if absent */
-} spf_rec;
-
-/* Copies at most n octets of s into out as printable ASCII ('?' for the
- * rest), for reasons and explanations shown to people. */
-static void printable(char *out, size_t outlen, const char *s, size_t n)
-{
-	size_t o = 0;
-	if (outlen == 0)
-		return;
-	for (size_t i = 0; i < n && o + 1 < outlen; i++) {
-		unsigned char c = (unsigned char)s[i];
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	out[o] = '\0';
-}
+/* ---------- parsed records (types in spf.h) ---------- */
 
 static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -252,8 +215,7 @@ static int parse_ip6(const char *s, size_t n, unsigned char out[16])
 	return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -1;
 }
 
-/* Counts the terms of a record that starts with "v=spf1". */
-static size_t count_terms(const char *txt, size_t len)
+size_t spf_count_terms(const char *txt, size_t len)
 {
 	size_t n = 0;
 	for (size_t i = 6; i < len; i++)
@@ -262,7 +224,7 @@ static size_t count_terms(const char *txt, size_t len)
 	return n;
 }
 
-static int is_spf_record(const char *txt, size_t len)
+int spf_is_record(const char *txt, size_t len)
 {
 	return len >= 6 && strncasecmp(txt, "v=spf1", 6) == 0 && (len == 6 || txt[6] == ' ');
 }
@@ -287,7 +249,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 			size_t vl = n - k - 1;
 			int has_p = 0;
 			if (ieq(s, k, "redirect") || ieq(s, k, "exp")) {
-				t->kind = ieq(s, k, "exp") ? T_EXP : T_REDIRECT;
+				t->kind = ieq(s, k, "exp") ? SPF_T_EXP : SPF_T_REDIRECT;
 				if (domain_spec_ok(v, vl, &has_p, err, errlen) < 0)
 					return -1;
 				t->spec = v;
@@ -295,7 +257,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 				return 0;
 			}
 			size_t last;
-			t->kind = T_UNKNOWN;
+			t->kind = SPF_T_UNKNOWN;
 			return macro_scan(v, vl, MS_CRT, &last, NULL, err, errlen);
 		}
 	}
@@ -313,15 +275,15 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	const char *r = s + i;      /* the rest after the name */
 	size_t rl = n - i;
 	if (ieq(nm, nl, "all")) {
-		t->kind = T_ALL;
+		t->kind = SPF_T_ALL;
 		if (rl != 0)
 			goto junk;
 		return 0;
 	}
 	if (ieq(nm, nl, "include") || ieq(nm, nl, "exists")) {
-		t->kind = ieq(nm, nl, "include") ? T_INCLUDE : T_EXISTS;
+		t->kind = ieq(nm, nl, "include") ? SPF_T_INCLUDE : SPF_T_EXISTS;
 		if (rl < 1 || r[0] != ':') {
-			str_err(err, errlen, "%s needs ':domain'", t->kind == T_INCLUDE ? "include" : "exists");
+			str_err(err, errlen, "%s needs ':domain'", t->kind == SPF_T_INCLUDE ? "include" : "exists");
 			return -1;
 		}
 		t->spec = r + 1;
@@ -329,7 +291,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 		return domain_spec_ok(t->spec, t->speclen, NULL, err, errlen);
 	}
 	if (ieq(nm, nl, "ptr")) {
-		t->kind = T_PTR;
+		t->kind = SPF_T_PTR;
 		if (rl == 0)
 			return 0;
 		if (r[0] != ':')
@@ -339,7 +301,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 		return domain_spec_ok(t->spec, t->speclen, NULL, err, errlen);
 	}
 	if (ieq(nm, nl, "a") || ieq(nm, nl, "mx")) {
-		t->kind = ieq(nm, nl, "a") ? T_A : T_MX;
+		t->kind = ieq(nm, nl, "a") ? SPF_T_A : SPF_T_MX;
 		/* dual-cidr-length at the end: [ "/" ip4 ] [ "//" ip6 ] */
 		size_t end = rl, d = rl;
 		while (d > 0 && is_digit(r[d - 1]))
@@ -367,7 +329,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	}
 	if (ieq(nm, nl, "ip4") || ieq(nm, nl, "ip6")) {
 		int v6 = ieq(nm, nl, "ip6");
-		t->kind = v6 ? T_IP6 : T_IP4;
+		t->kind = v6 ? SPF_T_IP6 : SPF_T_IP4;
 		if (rl < 2 || r[0] != ':') {
 			str_err(err, errlen, "%s needs ':network'", v6 ? "ip6" : "ip4");
 			return -1;
@@ -393,28 +355,27 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	}
 	{
 		char shown[64];
-		printable(shown, sizeof shown, s, n);
+		str_printable(shown, sizeof shown, s, n);
 		str_err(err, errlen, "unknown mechanism or malformed term '%s'", shown);
 		return -1;
 	}
 junk:
 	{
 		char shown[64];
-		printable(shown, sizeof shown, s, n);
+		str_printable(shown, sizeof shown, s, n);
 		str_err(err, errlen, "malformed term '%s'", shown);
 		return -1;
 	}
 badcidr:
 	{
 		char shown[64];
-		printable(shown, sizeof shown, s, n);
+		str_printable(shown, sizeof shown, s, n);
 		str_err(err, errlen, "invalid CIDR length in '%s'", shown);
 		return -1;
 	}
 }
 
-/* Parses a record into r (terms into buf, cap entries: count_terms()). */
-static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, size_t cap,
+int spf_parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, size_t cap,
     char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -424,7 +385,7 @@ static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, 
 		str_err(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
 		return -1;
 	}
-	if (!is_spf_record(txt, len)) {
+	if (!spf_is_record(txt, len)) {
 		str_err(err, errlen, "record does not start with v=spf1");
 		return -1;
 	}
@@ -452,15 +413,15 @@ static int parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, 
 		spf_term *t = &buf[r->n];
 		if (parse_term(txt + st, i - st, t, err, errlen) < 0)
 			return -1;
-		if (t->kind == T_REDIRECT || t->kind == T_EXP) {
-			int *slot = t->kind == T_REDIRECT ? &r->redirect : &r->exp;
+		if (t->kind == SPF_T_REDIRECT || t->kind == SPF_T_EXP) {
+			int *slot = t->kind == SPF_T_REDIRECT ? &r->redirect : &r->exp;
 			if (*slot >= 0) {
-				str_err(err, errlen, "%s= appears twice", t->kind == T_REDIRECT ? "redirect" : "exp");
+				str_err(err, errlen, "%s= appears twice", t->kind == SPF_T_REDIRECT ? "redirect" : "exp");
 				return -1;
 			}
 			*slot = (int)r->n;
 		}
-		if (t->kind == T_ALL && r->all < 0)
+		if (t->kind == SPF_T_ALL && r->all < 0)
 			r->all = (int)r->n;
 		r->n++;
 	}
@@ -478,17 +439,17 @@ int spf_record_check(const char *txt, size_t len, char *err, size_t errlen)
 		str_err(err, errlen, "record longer than %d octets", SPF_RECORD_MAX);
 		return -1;
 	}
-	if (!is_spf_record(txt, len)) {
+	if (!spf_is_record(txt, len)) {
 		str_err(err, errlen, "record does not start with v=spf1");
 		return -1;
 	}
-	size_t cap = count_terms(txt, len);
+	size_t cap = spf_count_terms(txt, len);
 	spf_term *buf = calloc(cap ? cap : 1, sizeof *buf);
 	if (buf == NULL) {
 		str_err(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = parse_record(txt, len, &r, buf, cap, err, errlen);
+	int rc = spf_parse_record(txt, len, &r, buf, cap, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -584,7 +545,7 @@ static void finish(struct spf_priv *e, auth_result r, const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	e->v->result = r;
-	printable(e->v->reason, sizeof e->v->reason, why, strlen(why));
+	str_printable(e->v->reason, sizeof e->v->reason, why, strlen(why));
 	e->v->lookups = e->lookups;
 	e->v->void_lookups = e->voids;
 	snprintf(e->v->mechanism, sizeof e->v->mechanism, "%s", e->mech[0] ? e->mech : "default");
@@ -856,11 +817,7 @@ static long expand(const struct spf_priv *e, const char *domain, const char *s, 
 	return o.over ? -1 : (long)o.len;
 }
 
-/* Turns an expanded domain-spec into a lookup name: final dot dropped, left
- * labels removed while over 253 octets (7.3), then every label 1..63 octets
- * of characters the resolver can ask for.  Returns 0 or -1 (no such name:
- * the mechanism does not match, 4.8). */
-static int lookup_name(const char *in, size_t n, char *out, size_t outlen)
+int spf_target_name(const char *in, size_t n, char *out, size_t outlen)
 {
 	if (n > 0 && in[n - 1] == '.')
 		n--;
@@ -901,7 +858,7 @@ static int term_target(struct spf_priv *e, const frame *f, const spf_term *t, ch
 	long l = expand(e, f->domain, t->spec, t->speclen, 0, buf, sizeof buf);
 	if (l < 0)
 		return -1;
-	return lookup_name(buf, (size_t)l, out, outlen);
+	return spf_target_name(buf, (size_t)l, out, outlen);
 }
 
 static int spec_has_p(const spf_term *t)
@@ -949,7 +906,7 @@ static void frame_end(struct spf_priv *e, auth_result r, const spf_term *t)
 	}
 	e->result = r;
 	if (t)
-		printable(e->mech, sizeof e->mech, t->text, t->textlen);
+		str_printable(e->mech, sizeof e->mech, t->text, t->textlen);
 	else
 		e->mech[0] = '\0';
 	if (r == AUTH_FAIL && f->rec.exp >= 0) {
@@ -976,7 +933,7 @@ static void frame_record(struct spf_priv *e, frame *f)
 	const dns_rr *rec = NULL;
 	size_t found = 0;
 	for (size_t i = 0; a->outcome == DNS_ANSWER && i < a->n; i++)
-		if (a->rr[i].text && is_spf_record(a->rr[i].text, a->rr[i].textlen)) {
+		if (a->rr[i].text && spf_is_record(a->rr[i].text, a->rr[i].textlen)) {
 			rec = &a->rr[i];
 			found++;
 		}
@@ -992,9 +949,9 @@ static void frame_record(struct spf_priv *e, frame *f)
 		return;
 	}
 	char err[160];
-	size_t cap = count_terms(rec->text, rec->textlen);
+	size_t cap = spf_count_terms(rec->text, rec->textlen);
 	spf_term *buf = dns_run_alloc(e->run, (cap ? cap : 1) * sizeof *buf);
-	if (parse_record(rec->text, rec->textlen, &f->rec, buf, cap, err, sizeof err) < 0) {
+	if (spf_parse_record(rec->text, rec->textlen, &f->rec, buf, cap, err, sizeof err) < 0) {
 		finish(e, AUTH_PERMERROR, "syntax error in the SPF record of %s: %s", f->domain, err);
 		return;
 	}
@@ -1018,13 +975,13 @@ static int count_lookup(struct spf_priv *e)
 static int eval_term(struct spf_priv *e, frame *f, const spf_term *t)
 {
 	switch (t->kind) {
-	case T_ALL:
+	case SPF_T_ALL:
 		return T_MATCH;
-	case T_IP4:
+	case SPF_T_IP4:
 		return e->family == 4 && cidr_match(t->net, e->ip, t->cidr4) ? T_MATCH : T_NOMATCH;
-	case T_IP6:
+	case SPF_T_IP6:
 		return e->family == 6 && cidr_match(t->net, e->ip, t->cidr6) ? T_MATCH : T_NOMATCH;
-	case T_REDIRECT: case T_EXP: case T_UNKNOWN:
+	case SPF_T_REDIRECT: case SPF_T_EXP: case SPF_T_UNKNOWN:
 		return T_NOMATCH;
 	default:
 		break;
@@ -1039,7 +996,7 @@ static int eval_term(struct spf_priv *e, frame *f, const spf_term *t)
 		if (spec_has_p(t) && !need_ptr(e))
 			return T_WAIT;
 		if (term_target(e, f, t, f->target, sizeof f->target) < 0) {
-			if (t->kind == T_INCLUDE) {
+			if (t->kind == SPF_T_INCLUDE) {
 				finish(e, AUTH_PERMERROR, "include target of %s is not a domain name", f->domain);
 				return T_STOP;
 			}
@@ -1047,31 +1004,31 @@ static int eval_term(struct spf_priv *e, frame *f, const spf_term *t)
 		}
 		f->phase = 2;
 		switch (t->kind) {
-		case T_A:
+		case SPF_T_A:
 			submit(e, f->target, e->family == 4 ? DNS_T_A : DNS_T_AAAA, &f->ans);
 			return T_WAIT;
-		case T_MX:
+		case SPF_T_MX:
 			submit(e, f->target, DNS_T_MX, &f->ans);
 			return T_WAIT;
-		case T_EXISTS:
+		case SPF_T_EXISTS:
 			submit(e, f->target, DNS_T_A, &f->ans);
 			return T_WAIT;
-		case T_INCLUDE:
+		case SPF_T_INCLUDE:
 			if (e->depth + 1 >= SPF_MAX_DEPTH) {
 				finish(e, AUTH_PERMERROR, "includes nested too deeply");
 				return T_STOP;
 			}
 			push_frame(e, f->target, 1);
 			return T_WAIT;
-		default:   /* T_PTR */
+		default:   /* SPF_T_PTR */
 			break;
 		}
 	}
 	if (f->phase == 2) {
 		switch (t->kind) {
-		case T_INCLUDE:
+		case SPF_T_INCLUDE:
 			return f->child == AUTH_PASS ? T_MATCH : T_NOMATCH;
-		case T_PTR:
+		case SPF_T_PTR:
 			if (!need_ptr(e))
 				return T_WAIT;
 			if (e->ptr_ans && count_void(e, e->ptr_ans) < 0)
@@ -1090,11 +1047,11 @@ static int eval_term(struct spf_priv *e, frame *f, const spf_term *t)
 		}
 		if (count_void(e, a) < 0)
 			return T_STOP;
-		if (t->kind == T_EXISTS)
+		if (t->kind == SPF_T_EXISTS)
 			return a->outcome == DNS_ANSWER && a->n > 0 ? T_MATCH : T_NOMATCH;
-		if (t->kind == T_A)
+		if (t->kind == SPF_T_A)
 			return addr_match(e, a, e->family == 4 ? t->cidr4 : t->cidr6) ? T_MATCH : T_NOMATCH;
-		/* T_MX: more than 10 MX records is a permerror (4.6.4). */
+		/* SPF_T_MX: more than 10 MX records is a permerror (4.6.4). */
 		if (a->outcome != DNS_ANSWER)
 			return T_NOMATCH;
 		if (a->n > SPF_MAX_NAMES) {
@@ -1134,7 +1091,7 @@ static void eval_exp(struct spf_priv *e)
 		if (spec_has_p(t) && !need_ptr(e))
 			return;
 		long l = expand(e, e->exp_dom, t->spec, t->speclen, 0, buf, sizeof buf);
-		if (l < 0 || lookup_name(buf, (size_t)l, name, sizeof name) < 0) {
+		if (l < 0 || spf_target_name(buf, (size_t)l, name, sizeof name) < 0) {
 			finish(e, e->result, "%s matched in the policy of %s (exp= not usable)", e->mech, e->exp_dom);
 			return;
 		}
@@ -1154,7 +1111,7 @@ static void eval_exp(struct spf_priv *e)
 		return;
 	long l = expand(e, e->exp_dom, a->rr[0].text, a->rr[0].textlen, 1, buf, sizeof buf);
 	if (l >= 0 && e->v)
-		printable(e->v->explanation, sizeof e->v->explanation, buf, (size_t)l);
+		str_printable(e->v->explanation, sizeof e->v->explanation, buf, (size_t)l);
 	finish(e, e->result, "%s matched in the policy of %s", e->mech, e->exp_dom);
 }
 
@@ -1303,10 +1260,10 @@ void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
 		if (ll == 0)
 			snprintf(e->local, sizeof e->local, "postmaster");
 		else
-			printable(e->local, sizeof e->local, mail_from, ll);
+			str_printable(e->local, sizeof e->local, mail_from, ll);
 	} else
 		snprintf(e->local, sizeof e->local, "postmaster");
-	printable(e->sdomain, sizeof e->sdomain, dom, strnlen(dom, DNS_TEXT_MAX));
+	str_printable(e->sdomain, sizeof e->sdomain, dom, strnlen(dom, DNS_TEXT_MAX));
 	set_identity(v, e->local, e->sdomain);
 
 	e->family = addr_normalize(client_ip ? client_ip : "", norm, sizeof norm);
@@ -1316,7 +1273,7 @@ void spf_start(dns_run *run, spf_scope scope, const char *client_ip,
 	}
 	snprintf(e->ipstr, sizeof e->ipstr, "%s", norm);
 	if (start_domain(dom, e->fr[0].domain, sizeof e->fr[0].domain) < 0) {
-		printable(v->domain, sizeof v->domain, dom, strnlen(dom, DNS_TEXT_MAX));
+		str_printable(v->domain, sizeof v->domain, dom, strnlen(dom, DNS_TEXT_MAX));
 		finish(e, AUTH_NONE, "%s is not a usable domain name",
 		    scope == SPF_SCOPE_HELO || mail_from[0] == '\0' ? "HELO" : "MAIL FROM domain");
 		return;
@@ -1350,262 +1307,4 @@ json_object *spf_json(const spf_verdict *v)
 	json_object_object_add(o, "lookups", json_object_new_int((int)v->lookups));
 	json_object_object_add(o, "void_lookups", json_object_new_int((int)v->void_lookups));
 	return o;
-}
-
-/* ---------- the spf_record readiness check ---------- */
-
-typedef struct pol {
-	dns_run *run;
-	ready_item *it;
-	char domain[DNS_TEXT_MAX + 1];
-	unsigned pending, lookups, voids, fetched;
-	const char *record;          /* the domain's own record */
-	size_t n_records;            /* v=spf1 records at the domain */
-	int none, temp;
-	char why[256];               /* first temperror or permerror reason */
-	int perm;
-	char all[8];                 /* effective all (through redirect), "" none */
-} pol;
-
-typedef struct pnode {
-	pol *p;
-	int chain;                   /* on the domain's redirect chain */
-	int top;
-	const dns_answer *ans;
-} pnode;
-
-typedef struct pvoid {
-	pol *p;
-	int n, got;
-	const dns_answer *a[2];
-} pvoid;
-
-static void pol_done(pol *p);
-
-static void pol_fail(pol *p, int temp, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void pol_fail(pol *p, int temp, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[256];
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (temp) {
-		if (!p->temp)
-			printable(p->why, sizeof p->why, buf, strlen(buf));
-		p->temp = 1;
-	} else if (!p->perm && !p->temp) {
-		printable(p->why, sizeof p->why, buf, strlen(buf));
-		p->perm = 1;
-	}
-}
-
-static void pol_void_cb(dns_run *run, const dns_answer *ans, void *arg)
-{
-	pvoid *pv = arg;
-	pol *p = pv->p;
-	(void)run;
-	pv->a[pv->got++] = ans;
-	if (pv->got == pv->n) {
-		int empty = 1;
-		for (int i = 0; i < pv->n; i++) {
-			if (pv->a[i]->outcome == DNS_TEMPERROR)
-				pol_fail(p, 1, "DNS failure looking up %s %s", dns_type_str(pv->a[i]->qtype), pv->a[i]->qname);
-			if (!is_void(pv->a[i]))
-				empty = 0;
-		}
-		if (empty)
-			p->voids++;
-	}
-	if (--p->pending == 0)
-		pol_done(p);
-}
-
-static void pol_txt_cb(dns_run *run, const dns_answer *ans, void *arg);
-
-static void pol_fetch(pol *p, const char *name, int chain, int top)
-{
-	pnode *n = dns_run_alloc(p->run, sizeof *n);
-	n->p = p;
-	n->chain = chain;
-	n->top = top;
-	p->pending++;
-	p->fetched++;
-	dns_submit(p->run, name, DNS_T_TXT, pol_txt_cb, n);
-}
-
-static void pol_voidcheck(pol *p, const char *name, int t1, int t2)
-{
-	pvoid *pv = dns_run_alloc(p->run, sizeof *pv);
-	pv->p = p;
-	pv->n = t2 ? 2 : 1;
-	p->pending += (unsigned)pv->n;
-	dns_submit(p->run, name, t1, pol_void_cb, pv);
-	if (t2)
-		dns_submit(p->run, name, t2, pol_void_cb, pv);
-}
-
-/* A target without macros as a lookup name, else NULL. */
-static const char *pol_target(pol *p, const spf_term *t, const char *owner, char *buf, size_t len)
-{
-	if (t->spec == NULL)
-		return owner;
-	if (memchr(t->spec, '%', t->speclen) != NULL)
-		return NULL;
-	(void)p;
-	return lookup_name(t->spec, t->speclen, buf, len) == 0 ? buf : NULL;
-}
-
-static void pol_txt_cb(dns_run *run, const dns_answer *ans, void *arg)
-{
-	pnode *n = arg;
-	pol *p = n->p;
-	const dns_rr *rec = NULL;
-	size_t found = 0;
-	if (ans->outcome == DNS_TEMPERROR) {
-		pol_fail(p, 1, "DNS failure looking up TXT %s", ans->qname);
-		goto out;
-	}
-	for (size_t i = 0; ans->outcome == DNS_ANSWER && i < ans->n; i++)
-		if (ans->rr[i].text && is_spf_record(ans->rr[i].text, ans->rr[i].textlen)) {
-			rec = &ans->rr[i];
-			found++;
-		}
-	if (n->top) {
-		p->n_records = found;
-		if (found == 0)
-			p->none = 1;
-		if (found >= 1) {
-			char *c = dns_run_alloc(run, rec->textlen + 1);
-			printable(c, rec->textlen + 1, rec->text, rec->textlen);
-			p->record = c;
-		}
-		if (found != 1)
-			goto out;
-	} else if (found != 1) {
-		if (found == 0)
-			pol_fail(p, 0, "%s publishes no SPF record", ans->qname);
-		else
-			pol_fail(p, 0, "%s publishes %zu SPF records", ans->qname, found);
-		goto out;
-	}
-	char err[160];
-	spf_rec r;
-	size_t cap = count_terms(rec->text, rec->textlen);
-	spf_term *buf = dns_run_alloc(run, (cap ? cap : 1) * sizeof *buf);
-	if (parse_record(rec->text, rec->textlen, &r, buf, cap, err, sizeof err) < 0) {
-		pol_fail(p, 0, "syntax error in the SPF record of %s: %s", ans->qname, err);
-		goto out;
-	}
-	for (size_t i = 0; i < r.n; i++) {
-		const spf_term *t = &r.t[i];
-		char nb[DNS_TEXT_MAX + 1];
-		const char *tn;
-		switch (t->kind) {
-		case T_INCLUDE: case T_A: case T_MX: case T_PTR: case T_EXISTS:
-			p->lookups++;
-			tn = pol_target(p, t, ans->qname, nb, sizeof nb);
-			if (tn == NULL)
-				break;
-			if (t->kind == T_INCLUDE && p->fetched < POLICY_FOLLOW_MAX)
-				pol_fetch(p, tn, 0, 0);
-			else if (t->kind == T_A)
-				pol_voidcheck(p, tn, DNS_T_A, DNS_T_AAAA);
-			else if (t->kind == T_MX)
-				pol_voidcheck(p, tn, DNS_T_MX, 0);
-			else if (t->kind == T_EXISTS)
-				pol_voidcheck(p, tn, DNS_T_A, 0);
-			break;
-		default:
-			break;
-		}
-	}
-	if (n->chain) {
-		if (r.all >= 0) {
-			snprintf(p->all, sizeof p->all, "%call", r.t[r.all].qual);
-		} else if (r.redirect >= 0) {
-			char nb[DNS_TEXT_MAX + 1];
-			const char *tn = pol_target(p, &r.t[r.redirect], ans->qname, nb, sizeof nb);
-			p->lookups++;
-			if (tn && p->fetched < POLICY_FOLLOW_MAX)
-				pol_fetch(p, tn, 1, 0);
-		}
-	} else if (r.all < 0 && r.redirect >= 0) {
-		char nb[DNS_TEXT_MAX + 1];
-		const char *tn = pol_target(p, &r.t[r.redirect], ans->qname, nb, sizeof nb);
-		p->lookups++;
-		if (tn && p->fetched < POLICY_FOLLOW_MAX)
-			pol_fetch(p, tn, 0, 0);
-	}
-out:
-	if (--p->pending == 0)
-		pol_done(p);
-}
-
-static void pol_done(pol *p)
-{
-	ready_item *it = p->it;
-	json_object *d = it->data;
-	json_object_object_add(d, "record", p->record ? json_object_new_string(p->record) : NULL);
-	json_object_object_add(d, "lookups", json_object_new_int((int)p->lookups));
-	json_object_object_add(d, "void_lookups", json_object_new_int((int)p->voids));
-	json_object_object_add(d, "all", p->all[0] ? json_object_new_string(p->all) : NULL);
-	it->hint[0] = '\0';
-	if (p->temp) {
-		ready_set(it, CHK_TEMPERROR, "%s", p->why);
-		return;
-	}
-	if (p->none) {
-		ready_set(it, CHK_FAIL, "no SPF record (v=spf1) at %s", p->domain);
-		ready_hint(it, "publish one TXT record \"v=spf1 ... -all\" listing the hosts that send mail for %s", p->domain);
-		return;
-	}
-	if (p->n_records > 1) {
-		ready_set(it, CHK_FAIL, "%zu SPF records at %s: receivers treat that as permerror (RFC 7208 4.5)",
-		    p->n_records, p->domain);
-		ready_hint(it, "merge the v=spf1 records into one");
-		return;
-	}
-	if (p->perm) {
-		ready_set(it, CHK_FAIL, "%s", p->why);
-		ready_hint(it, "fix the record: receivers evaluate it as permerror");
-		return;
-	}
-	if (p->lookups > SPF_MAX_LOOKUPS) {
-		ready_set(it, CHK_FAIL, "%u DNS-querying terms through include/redirect (limit %d, RFC 7208 4.6.4)",
-		    p->lookups, SPF_MAX_LOOKUPS);
-		ready_hint(it, "flatten includes or replace a/mx terms by ip4:/ip6: to stay within %d lookups", SPF_MAX_LOOKUPS);
-		return;
-	}
-	if (p->voids > SPF_MAX_VOID) {
-		ready_set(it, CHK_FAIL, "%u void lookups (limit %d, RFC 7208 4.6.4)", p->voids, SPF_MAX_VOID);
-		ready_hint(it, "remove terms that name hosts without addresses or domains that do not exist");
-		return;
-	}
-	if (strcmp(p->all, "-all") == 0 || strcmp(p->all, "~all") == 0) {
-		ready_set(it, CHK_PASS, "one SPF record ending in %s; %u of %d DNS lookups, %u of %d void lookups",
-		    p->all, p->lookups, SPF_MAX_LOOKUPS, p->voids, SPF_MAX_VOID);
-		return;
-	}
-	if (p->all[0] == '\0') {
-		ready_set(it, CHK_FAIL, "the SPF record ends without an all term or redirect: unlisted hosts get neutral");
-		ready_hint(it, "end the record with -all (or ~all)");
-	} else {
-		ready_set(it, CHK_FAIL, "the SPF record ends in %s: %s", p->all,
-		    p->all[0] == '+' ? "every host on the Internet is authorised" :
-		    "unlisted hosts get neutral, which protects nothing");
-		ready_hint(it, "end the record with -all (or ~all) instead of %s", p->all);
-	}
-}
-
-void spf_policy_start(dns_run *run, const char *domain, ready_item *it)
-{
-	pol *p = dns_run_alloc(run, sizeof *p);
-	p->run = run;
-	p->it = it;
-	snprintf(p->domain, sizeof p->domain, "%s", domain);
-	it->data = json_object_new_object();
-	ready_set(it, CHK_TEMPERROR, "SPF check did not complete");
-	pol_fetch(p, domain, 1, 1);
 }

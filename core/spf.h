@@ -2,13 +2,12 @@
 #define MXR_SPF_H
 /*
  * SPF (RFC 7208): an in-house evaluator on the shared resolver (see
- * docs/spf.md for why libspf2 is not the engine), and the spf_record
- * readiness check.
+ * docs/spf.md for why libspf2 is not the engine), and the parsed form of a
+ * record that the spf_record readiness check (core/ready_spf.h) walks.
  */
 #include <stddef.h>
 #include <json-c/json.h>
 #include "dns.h"
-#include "ready.h"
 #include "result.h"
 
 #define SPF_MAX_LOOKUPS   10  /* RFC 7208 4.6.4: DNS-querying terms        */
@@ -50,9 +49,46 @@ json_object *spf_json(const spf_verdict *v);
  * the reason in err.  The fuzz target's entry point. */
 int spf_record_check(const char *txt, size_t len, char *err, size_t errlen);
 
-/* Starts the spf_record readiness check of domain on run; it fills *it
- * (status, summary, hint, data: record, lookups, void_lookups, all) once
- * dns_run_wait(run) has returned.  it->data is created by the call. */
-void spf_policy_start(dns_run *run, const char *domain, ready_item *it);
+/* ---------- one record, parsed (RFC 7208 4.6, 5, 6, ABNF of 12) ---------- */
+
+/* The kind of a term: mechanisms (5) and modifiers (6). */
+typedef enum {
+	SPF_T_ALL, SPF_T_INCLUDE, SPF_T_A, SPF_T_MX, SPF_T_PTR, SPF_T_IP4, SPF_T_IP6, SPF_T_EXISTS,
+	SPF_T_REDIRECT, SPF_T_EXP, SPF_T_UNKNOWN
+} spf_term_kind;
+
+typedef struct spf_term {
+	spf_term_kind kind;
+	char qual;                  /* + - ~ ? */
+	const char *spec;           /* domain-spec (macro-string); NULL = <domain> */
+	size_t speclen;
+	int cidr4, cidr6;           /* prefix lengths; defaults 32 / 128 */
+	unsigned char net[16];      /* ip4 / ip6 network */
+	const char *text;           /* the term as written */
+	size_t textlen;
+} spf_term;
+
+typedef struct spf_rec {
+	spf_term *t;
+	size_t n;
+	int redirect, exp, all;     /* term index, -1 if absent */
+} spf_rec;
+
+/* Is txt an SPF record: "v=spf1" alone or followed by a space (4.5)?
+ * 1 or 0. */
+int spf_is_record(const char *txt, size_t len);
+/* The number of terms of a record that starts with "v=spf1": the capacity
+ * spf_parse_record() needs. */
+size_t spf_count_terms(const char *txt, size_t len);
+/* Parses a whole record into r, its terms into buf (cap entries; pointers
+ * into txt, which must outlive r).  Returns 0, or -1 with the reason in err
+ * (the record is permerror then, 4.6). */
+int spf_parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, size_t cap,
+    char *err, size_t errlen);
+/* Turns an expanded domain-spec into a lookup name: final dot dropped, left
+ * labels removed while over 253 octets (7.3), then every label 1..63 octets
+ * of characters the resolver can ask for, lower-cased.  Returns 0 or -1
+ * (no such name: the mechanism does not match, 4.8). */
+int spf_target_name(const char *in, size_t n, char *out, size_t outlen);
 
 #endif

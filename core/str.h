@@ -10,4 +10,9 @@
 void str_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Copies at most n octets of s into out (outlen octets, always terminated
+ * when outlen > 0) as printable ASCII, '?' for every other octet: for DNS
+ * text shown to people in reasons and reports. */
+void str_printable(char *out, size_t outlen, const char *s, size_t n);
+
 #endif

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "dmarc.h"
+#include "ready_dmarc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -96,7 +97,7 @@ static void evaluate(const uint8_t *data, size_t size)
 	ready_item it;
 	memset(&it, 0, sizeof it);
 	dmarc_start(run, from, 1 + (data[0] >= 0xF0), &v);
-	dmarc_policy_start(run, from[0] ? from : "f.t", &it);
+	ready_dmarc_start(run, from[0] ? from : "f.t", &it);
 	dns_run_wait(run);
 	dmarc_finish(&v, spf, spf_dom, dk.n || (data[3] & 0x80) ? &dk : NULL);
 	if (v.result == AUTH_PASS && !v.spf_aligned && !v.dkim_aligned)

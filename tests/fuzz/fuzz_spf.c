@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "dns.h"
+#include "ready_spf.h"
 #include "spf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -103,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 4) {
 		ready_item it;
 		memset(&it, 0, sizeof it);
-		spf_policy_start(run, "example.com", &it);
+		ready_spf_start(run, "example.com", &it);
 		dns_run_wait(run);
 		check_text(it.summary);
 		check_text(it.hint);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "dmarc.h"
+#include "ready_dmarc.h"
 #include "tap.h"
 
 static dns_resolver *res;
@@ -373,7 +374,7 @@ static void pol(const char *domain, const char *want, const char *policy, const 
 {
 	dns_run *run = dns_run_new(res, 5);
 	memset(&pol_it, 0, sizeof pol_it);
-	dmarc_policy_start(run, domain, &pol_it);
+	ready_dmarc_start(run, domain, &pol_it);
 	dns_run_wait(run);
 	TAP_OK(pol_it.status == (chk_status)result_chk_parse(want), "check %s: %s -> %s (got %s: %s)", what, domain,
 	    want, result_chk_str(pol_it.status), pol_it.summary);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "dns.h"
 #include "iprev.h"
+#include "ready_spf.h"
 #include "spf.h"
 #include "tap.h"
 
@@ -41,7 +42,7 @@ static void pol(const char *dom, chk_status want, int lookups, int voids, const 
 	dns_run *run = dns_run_new(res, 5);
 	ready_item it;
 	memset(&it, 0, sizeof it);
-	spf_policy_start(run, dom, &it);
+	ready_spf_start(run, dom, &it);
 	dns_run_wait(run);
 	TAP_OK(it.status == want, "spf_record %s: got %s (%s) want %s", dom,
 	    result_chk_str(it.status), it.summary, result_chk_str(want));
