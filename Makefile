@@ -7,6 +7,7 @@
 #   make deb        the Debian package (build-deb/), see debian/README.source
 #   make world      start the DNS test world and leave it running (demo)
 # WERROR= turns -Werror off (packagers); SAN=1 builds with ASan+UBSan;
+# HARDEN= drops the default hardening flags (see HARDEN_CFLAGS below);
 # V=1 shows every compiler and linker command (quiet by default).
 
 PREFIX  ?= /usr/local
@@ -34,11 +35,25 @@ WARN    = -Wall -Wextra $(WERROR) -Wformat=2 -Wshadow -Wstrict-prototypes \
 comma := ,
 SANFLAGS = $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DMXR_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
+CPPFLAGS ?=
+# Hardening of every program by default (network daemons): fortified libc
+# calls (needs the -O of CFLAGS), stack protector, position-independent
+# executables, full RELRO (relocations read-only, symbols bound at start).
+# Packagers override HARDEN_CFLAGS/HARDEN_LDFLAGS or set HARDEN= and pass
+# their own (dpkg-buildflags) through CPPFLAGS/CFLAGS/LDFLAGS, which come
+# later on the command line and so win.  The sanitizer build leaves
+# _FORTIFY_SOURCE out: the __*_chk functions it substitutes are not
+# intercepted by ASan, which would then miss overflows it otherwise reports.
+HARDEN  ?= 1
+HARDEN_CFLAGS ?= $(if $(HARDEN),$(if $(SAN),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2) \
+          -fstack-protector-strong -fPIE)
+HARDEN_LDFLAGS ?= $(if $(HARDEN),-pie -Wl$(comma)-z$(comma)relro -Wl$(comma)-z$(comma)now)
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DMXR_VERSION='"$(VERSION)"' $(WARN) $(HARDEN_CFLAGS) \
+          $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP \
           -Icore -I/usr/include/opendkim -I/usr/include/libmilter \
           $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
 LDFLAGS ?=
-ALLLDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALLLDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS) $(SANFLAGS)
 CORE_LIBS = -lunbound -lspf2 -lopendkim -lpsl -lssl -lcrypto -lpthread
 JSON_LIBS = -ljson-c
 GMIME_LIBS = $(shell pkg-config --libs gmime-3.0 2>/dev/null)
@@ -66,7 +81,14 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
-$(BUILD)/%.o: %.c
+# Every object is rebuilt when the flags change (HARDEN=, CFLAGS=, ...): a
+# stamp holds them and is rewritten only when they differ.
+FLAGS_STAMP = $(BUILD)/.flags
+FLAGS_NOW = $(strip $(ALLCFLAGS) $(ALLLDFLAGS))
+$(FLAGS_STAMP): FORCE
+	$(shell mkdir -p $(BUILD))$(if $(subst x$(FLAGS_NOW),,x$(strip $(file <$@))),$(file >$@,$(FLAGS_NOW)))
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALLCFLAGS) -c -o $@ $<
 
@@ -189,7 +211,7 @@ world: deps
 clean:
 	rm -rf build build-san build-fuzz build-deb
 
-.PHONY: all check demo bench install clean deps fuzz deb world
+.PHONY: all check demo bench install clean deps fuzz deb world FORCE
 # Keep the objects of the fuzz build between runs.
 .SECONDARY:
 

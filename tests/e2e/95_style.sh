@@ -30,6 +30,9 @@
 #  - untrusted text is made printable before logging: values with control,
 #    8-bit, quote and line-end bytes go through the verdict line of
 #    daemon/vlog.c and come out escaped, printable, on one line.
+#  - the programs are hardened (PIE, BIND_NOW, RELRO, stack protector,
+#    _FORTIFY_SOURCE unless built with ASan), the default build's flags
+#    carry it and HARDEN= (packagers) takes it away.
 # A self-test first runs every detector on planted violations, so a scanner
 # that sees nothing fails instead of passing.
 . "$(dirname "$0")/../lib.sh"
@@ -605,4 +608,68 @@ if ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Werror -Icore -Idaemon $SANF -o "$TMP
 else
 	fail "verdict line program builds" "$(head -c 400 "$TMP/cc.log")"
 fi
+
+# --- hardening of the programs: the Makefile's HARDEN_CFLAGS/HARDEN_LDFLAGS
+# hardened FILE [fortify]: one word per missing property, nothing if all
+# are there (PIE, BIND_NOW, RELRO, stack protector; _FORTIFY_SOURCE's
+# __*_chk calls when asked).
+hardened() {
+	h=$(readelf -hdlW "$1" 2>/dev/null)
+	u=$(nm -D --undefined-only "$1" 2>/dev/null)
+	{ printf '%s\n' "$h" | grep -q 'Type: *DYN' && printf '%s\n' "$h" | grep -q 'FLAGS_1).*PIE'; } || printf 'pie '
+	printf '%s\n' "$h" | grep -Eq '\(FLAGS\).*BIND_NOW|FLAGS_1\).* NOW' || printf 'bind_now '
+	printf '%s\n' "$h" | grep -q 'GNU_RELRO' || printf 'relro '
+	printf '%s\n' "$u" | grep -q ' __stack_chk_fail' || printf 'stack_protector '
+	[ -z "${2:-}" ] || printf '%s\n' "$u" | grep -Eq ' __[a-z0-9_]+_chk(@|$)' || printf 'fortify '
+}
+# self-test: a program built without any of it, and one with the flags
+cat >"$TMP/h.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv);
+int main(int argc, char **argv)
+{
+	char b[64];
+	snprintf(b, (size_t)argc * 8, "%s%d", argv[0], argc);   /* size unknown: __snprintf_chk */
+	return (int)strlen(b);
+}
+EOF
+if ${CC:-cc} -O2 -no-pie -fno-PIE -fno-stack-protector -U_FORTIFY_SOURCE -Wl,-z,norelro -Wl,-z,lazy \
+	-o "$TMP/h-soft" "$TMP/h.c" >"$TMP/cc.log" 2>&1 &&
+	${CC:-cc} -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -pie -Wl,-z,relro -Wl,-z,now \
+	-o "$TMP/h-hard" "$TMP/h.c" >>"$TMP/cc.log" 2>&1; then
+	check_eq "$(hardened "$TMP/h-soft" fortify)" "pie bind_now relro stack_protector fortify " "self-test: an unhardened program found lacking each property"
+	check_eq "$(hardened "$TMP/h-hard" fortify)" "" "self-test: a hardened program passes"
+else
+	fail "self-test programs build" "$(head -c 400 "$TMP/cc.log")"
+fi
+# The programs of $B: fortified too unless ASan (the sanitizer build leaves
+# _FORTIFY_SOURCE out on purpose, see the Makefile).
+fort=fortify
+nm "$LIB" 2>/dev/null | grep -q '__asan_' && fort=
+np=0
+for p in mxready mxready-milter mxready-policyd mxready-responder; do
+	[ -f "$B/$p" ] || continue
+	np=$((np+1))
+	check_eq "$(hardened "$B/$p" $fort)" "" "$B/$p: PIE, BIND_NOW, RELRO, stack protector${fort:+, _FORTIFY_SOURCE}"
+done
+if [ "$np" -ge 4 ]; then pass "hardening checked on $np programs"; else fail "hardening checked on the programs" "only $np in $B"; fi
+# The default build's flags, whatever $B was built with: one object compiled
+# as `make` would (no SAN) calls the fortified functions and the stack
+# protector; HARDEN= (packagers) leaves the flags out, CFLAGS= keeps them.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u BUILD -u CFLAGS -u LDFLAGS -u HARDEN \
+	-u HARDEN_CFLAGS -u HARDEN_LDFLAGS make -s -C "$MXR_TOP" "$@"; }
+if mk BUILD="$TMP/hb" "$TMP/hb/cli/mxready.o" >"$TMP/mk.log" 2>&1; then
+	v=$(nm -u "$TMP/hb/cli/mxready.o" | grep -Ec ' U (__stack_chk_fail|__[a-z0-9_]+_chk)$')
+	if [ "$v" -ge 2 ]; then pass "default build: cli/mxready.o calls __*_chk and __stack_chk_fail ($v)"
+	else fail "default build: cli/mxready.o calls __*_chk and __stack_chk_fail" "$(nm -u "$TMP/hb/cli/mxready.o" | grep _chk)"; fi
+else
+	fail "default build of cli/mxready.o" "$(head -c 400 "$TMP/mk.log")"
+fi
+v=$(mk -n V=1 BUILD="$TMP/hb2" "$TMP/hb2/cli/mxready.o" "$TMP/hb2/mxready" 2>&1 | grep -Eo -- '-D_FORTIFY_SOURCE=2|-fstack-protector-strong|-fPIE|-pie|-z,relro|-z,now' | sort -u | tr '\n' ' ')
+check_eq "$v" "-D_FORTIFY_SOURCE=2 -fPIE -fstack-protector-strong -pie -z,now -z,relro " "default build: compile and link lines carry the hardening flags"
+v=$(mk -n V=1 BUILD="$TMP/hb3" CFLAGS=-O1 "$TMP/hb3/cli/mxready.o" 2>&1 | grep -Eo -- '-D_FORTIFY_SOURCE=2|-fstack-protector-strong|-O1' | sort -u | tr '\n' ' ')
+check_eq "$v" "-D_FORTIFY_SOURCE=2 -O1 -fstack-protector-strong " "CFLAGS=-O1: the hardening flags stay"
+v=$(mk -n V=1 BUILD="$TMP/hb4" HARDEN= "$TMP/hb4/cli/mxready.o" "$TMP/hb4/mxready" 2>&1 | grep -Ec -- '_FORTIFY_SOURCE|-fstack-protector|-fPIE|-pie|relro|-z,now')
+check_eq "$v" 0 "HARDEN=: no hardening flag on the command lines"
 finish
