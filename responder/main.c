@@ -147,9 +147,9 @@ typedef struct ctx {
  * header fields the rules and the report need. */
 typedef struct test_mail {
 	char sender[RPOLICY_ADDR_MAX + 1];  /* envelope sender as given, "" for <> */
-	char auto_sub[RESP_HDR_MAX], prec[RESP_HDR_MAX], msgid[RESP_HDR_MAX];
-	char subject[RESP_HDR_MAX], tls[RESP_HDR_MAX];
-	int have_auto, have_prec, list, seen_received;
+	char msgid[RESP_HDR_MAX], subject[RESP_HDR_MAX], tls[RESP_HDR_MAX];
+	unsigned fields;                    /* RPOLICY_F_* of all header fields */
+	int seen_received;
 	int over;                           /* over max_message_size: header only */
 	rpolicy_auth auth;
 } test_mail;
@@ -182,16 +182,9 @@ static void tls_of_received(const char *raw, char *tls, size_t tlslen)
 /* Step 1, parse: reads one header field of the test mail into tm. */
 static void read_field(ctx *x, test_mail *tm, const char *name, const char *raw)
 {
-	if (strcasecmp(name, "Auto-Submitted") == 0 && !tm->have_auto) {
-		hval(raw, tm->auto_sub, sizeof tm->auto_sub);
-		tm->have_auto = 1;
-	} else if (strcasecmp(name, "Precedence") == 0 && !tm->have_prec) {
-		hval(raw, tm->prec, sizeof tm->prec);
-		tm->have_prec = 1;
-	} else if (strcasecmp(name, "List-Id") == 0 || strcasecmp(name, "List-Post") == 0 ||
-	    strcasecmp(name, "List-Unsubscribe") == 0 || strcasecmp(name, "List-Help") == 0)
-		tm->list = 1;
-	else if (strcasecmp(name, "Message-ID") == 0 && tm->msgid[0] == 0)
+	/* every Auto-Submitted, Precedence and List-* field counts */
+	tm->fields |= rpolicy_field(name, raw, strlen(raw));
+	if (strcasecmp(name, "Message-ID") == 0 && tm->msgid[0] == 0)
 		hval(raw, tm->msgid, sizeof tm->msgid);
 	else if (strcasecmp(name, "Authentication-Results") == 0)
 		rpolicy_auth_parse(raw, strlen(raw), x->c->authserv_id, &tm->auth);
@@ -238,9 +231,7 @@ static rpolicy_reason decide_policy(const ctx *x, const test_mail *tm)
 	rpolicy_input in = { 0 };
 
 	in.sender = tm->sender;
-	in.auto_submitted = tm->have_auto ? tm->auto_sub : NULL;
-	in.precedence = tm->have_prec ? tm->prec : NULL;
-	in.has_list_fields = tm->list;
+	in.fields = tm->fields;
 	in.our_domains = (const char (*)[256])x->rc->our_domains;
 	in.n_our_domains = x->rc->n_our_domains;
 	in.auth = &tm->auth;
@@ -269,8 +260,12 @@ static int grant_reply(ctx *x, const char *sender, grant *g, vlog_line *l)
 	int hit;
 
 	memset(g, 0, sizeof *g);
+	/* counted case-folded: Mixed.Case@ and mixed.case@ share a limit,
+	 * although the reply goes to the address as written (RFC 5321 2.4) */
 	snprintf(ka, sizeof ka, "a:%s", sender);
+	lower(ka);
 	snprintf(kd, sizeof kd, "d:%s", rconf_domain_of(sender));
+	lower(kd);
 	snprintf(kc, sizeof kc, "c:%s", x->o.client_addr && x->o.client_addr[0] ? x->o.client_addr : "unknown");
 	lim[0] = (rstore_limit){ ka, x->rc->rate_per_address, 86400 };
 	lim[1] = (rstore_limit){ kd, x->rc->rate_per_domain, 86400 };
@@ -392,7 +387,6 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		free(tm);
 		return EX_OK_;
 	}
-	lower(tm->sender);
 	if ((rc = grant_reply(x, tm->sender, &g, &l)) >= 0) {
 		free(tm);
 		return rc;
@@ -430,7 +424,7 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 	unsigned flags = 0;
 	dsn_report *rep;
 	const dsn_rcpt *r;
-	int delayed, rc;
+	int delayed, rc, out_failed;
 	vlog_line l;
 	size_t n = 0;
 	char *out;
@@ -483,14 +477,23 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 		return drop(&l, "delay-already-announced");
 	}
 	out = rmail_forward(x->rc, sender, r, msg, len, delayed, &n, err, sizeof err);
+	out_failed = out == NULL;
 	rc = out ? rsubmit_send(x->rc->submit, "", sender, out, n, err, sizeof err) : -1;
 	free(out);
 	free(rep);
 	if (rc < 0) {
+		/* Postfix keeps the DSN and retries, also when our own listener
+		 * answered 5xx: that is our configuration (restrictions, size
+		 * limit), not a fault of the DSN; it waits in the queue, with
+		 * the reply in the log, until fixed or maximal_queue_lifetime */
 		vlog_add(&l, "decision", "deferred");
-		vlog_add(&l, "reason", err);
+		vlog_add(&l, "reason", out_failed ? "forward-not-built" :
+		    rc == -2 ? "submission-rejected" : "submission-failed");
+		vlog_add(&l, "reply", err);
 		vlog_emit(&l);
-		return rc == -1 ? EX_TEMPFAIL_ : EX_OK_;
+		/* pipe(8) shows this in the queue and the mail log */
+		fprintf(stderr, "mxready-responder: forward not handed to %s: %s\n", x->rc->submit, err);
+		return EX_TEMPFAIL_;
 	}
 	rstore_reply_mark(x->st, f.id, delayed ? RSTORE_DELAY_NOTICE : RSTORE_FORWARDED);
 	vlog_add(&l, "decision", delayed ? "delay-notice-sent" : "forwarded");
@@ -561,7 +564,7 @@ int main(int argc, char **argv)
 	if (strcmp(x.o.mode, "test") == 0) {
 		if (over) {
 			/* parse only the header of an oversized mail */
-			char *sep = strstr(msg, "\r\n\r\n"), *sep2 = strstr(msg, "\n\n");
+			char *sep = memmem(msg, len, "\r\n\r\n", 4), *sep2 = memmem(msg, len, "\n\n", 2);
 			if (sep2 && (!sep || sep2 < sep))
 				sep = sep2;
 			if (sep) {

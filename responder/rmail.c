@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "rmail.h"
+#include "rtext.h"
 
 #define RMAIL_KEY_MAX 16384         /* a PEM key file read */
 #define RMAIL_QUOTE_MAX 200         /* octets of a quoted subject */
@@ -43,14 +44,26 @@ int rmail_msgid_ok(const char *s)
 	return 1;
 }
 
-/* Appends s with control characters dropped and at most max octets. */
+/* Appends s with control characters dropped and at most max octets, cut
+ * only between UTF-8 characters; an octet that starts no UTF-8 character
+ * becomes '?' (the text part is declared UTF-8). */
 static void append_clean(GString *g, const char *s, size_t max)
 {
-	size_t n = 0;
-	for (; s && *s && n < max; s++, n++)
-		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			g_string_append_c(g, *s);
-	if (s && *s)
+	size_t n = 0, i = 0, len = s ? strlen(s) : 0;
+
+	while (i < len) {
+		size_t k = rtext_utf8_len(s + i, len - i);
+		const unsigned char *u = (const unsigned char *)s + i;
+		if (n + (k ? k : 1) > max)
+			break;
+		if (k == 0)
+			g_string_append_c(g, '?');
+		else if ((k == 1 && u[0] >= 0x20 && u[0] != 0x7f) || (k == 2 && !(u[0] == 0xc2 && u[1] < 0xa0)) || k > 2)
+			g_string_append_len(g, s + i, (gssize)k);      /* C0, DEL and C1 controls dropped */
+		n += k ? k : 1;
+		i += k ? k : 1;
+	}
+	if (i < len)
 		g_string_append(g, "...");
 }
 
@@ -357,35 +370,32 @@ static GMimeMessage *new_message(const rconf *rc, const char *from, const char *
 	return m;
 }
 
-/* Serialises m with CRLF line ends. */
+/* Serialises m with CRLF line ends.  GMime writes what it parsed (the
+ * attached DSN) with the line ends it came with, so bare LF and CR are made
+ * CRLF here, before signing (DKIM signs what is sent).  Lengths, not
+ * strlen: an attached DSN may hold NUL octets. */
 static char *serialise(GMimeMessage *m, size_t *len)
 {
 	GMimeFormatOptions *fo = g_mime_format_options_new();
-	char *s, *copy;
+	GMimeStream *st = g_mime_stream_mem_new();
+	char *out = NULL;
 
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	s = g_mime_object_to_string(GMIME_OBJECT(m), fo);
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(m), fo, st) >= 0) {
+		GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st));
+		out = rtext_crlf((const char *)ba->data, ba->len, len);
+	}
 	g_mime_format_options_free(fo);
-	if (s == NULL)
-		return NULL;
-	*len = strlen(s);
-	copy = malloc(*len + 1);
-	if (copy)
-		memcpy(copy, s, *len + 1);
-	g_free(s);
-	return copy;
+	g_object_unref(st);
+	return out;
 }
 
-static char *finish(GMimeMessage *m, const char *keyfile, const char *selector, const char *domain,
+/* Signs raw (n octets, CRLF) when a key is configured; raw is consumed. */
+static char *sign(char *raw, size_t n, const char *keyfile, const char *selector, const char *domain,
 	size_t *len, char *err, size_t errlen)
 {
-	size_t n = 0;
-	char *raw = serialise(m, &n), *signed_msg;
+	char *signed_msg;
 
-	if (raw == NULL) {
-		snprintf(err, errlen, "cannot serialise the message");
-		return NULL;
-	}
 	if (keyfile == NULL || keyfile[0] == 0) {
 		*len = n;
 		return raw;
@@ -393,6 +403,19 @@ static char *finish(GMimeMessage *m, const char *keyfile, const char *selector, 
 	signed_msg = rmail_dkim_sign(raw, n, keyfile, selector, domain, len, err, errlen);
 	free(raw);
 	return signed_msg;
+}
+
+static char *finish(GMimeMessage *m, const char *keyfile, const char *selector, const char *domain,
+	size_t *len, char *err, size_t errlen)
+{
+	size_t n = 0;
+	char *raw = serialise(m, &n);
+
+	if (raw == NULL) {
+		snprintf(err, errlen, "cannot serialise the message");
+		return NULL;
+	}
+	return sign(raw, n, keyfile, selector, domain, len, err, errlen);
 }
 
 char *rmail_reply(const rconf *rc, const rmail_test *t, int kind, size_t *len, char *err, size_t errlen)
@@ -436,44 +459,26 @@ char *rmail_reply(const rconf *rc, const rmail_test *t, int kind, size_t *len, c
 	return out;
 }
 
-char *rmail_forward(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
-	size_t dsnlen, int delayed, size_t *len, char *err, size_t errlen)
+/* The text of a forwarded DSN or of the "still trying" notice. */
+static char *forward_text(const rconf *rc, const dsn_rcpt *r, int delayed)
 {
-	char why[512], mid[64];
-	unsigned char rnd[6];
 	GString *txt = g_string_new(NULL);
-	GMimeMessage *m;
-	GMimeTextPart *tp;
-	char *out;
+	char why[512], para[1024];
 
-	if (RAND_bytes(rnd, sizeof rnd) != 1) {
-		/* no entropy: time and process id still make the id unique */
-		unsigned long long v = (unsigned long long)time(NULL) << 16 ^ (unsigned long long)getpid();
-		for (size_t i = 0; i < sizeof rnd; i++)
-			rnd[i] = (unsigned char)(v >> (8 * i));
-	}
-	snprintf(mid, sizeof mid, "%s.%02x%02x%02x%02x%02x%02x.mxready", delayed ? "delay" : "dsn",
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 	dsn_explain(r, why, sizeof why);
-	m = new_message(rc, rc->dual_address, to, delayed ? "IPv6 mail test: still trying to reach you over IPv6"
-	    : "You are not receiving e-mails over IPv6!", mid);
-	{
-		char para[1024];
-		if (delayed)
-			snprintf(para, sizeof para, "Our reply B from <%s>, sent over IPv6 only, has not "
-			    "reached your mail server yet. We keep trying; if it finally fails, you will get one "
-			    "more message with the reason.", rc->v6only_address);
-		else
-			snprintf(para, sizeof para, "Although you were able to send a message to an IPv6-only "
-			    "address, there was a problem delivering our reply from that address (<%s>) to you.",
-			    rc->v6only_address);
-		g_string_append(txt, delayed ? "Hello,\n\n" : "Sorry!\n\n");
-		append_wrapped(txt, para, sizeof para, 0, 0);
-		g_string_append(txt, delayed ? "\n\nWhat happened so far:" : "\n\nIn plain words:");
-		append_wrapped(txt, why, sizeof why, delayed ? 21 : 15, 0);
-		g_string_append(txt, "\n\n");
-	}
-	g_string_append(txt, "What our mail server reported:\n  Recipient:       ");
+	if (delayed)
+		snprintf(para, sizeof para, "Our reply B from <%s>, sent over IPv6 only, has not "
+		    "reached your mail server yet. We keep trying; if it finally fails, you will get one "
+		    "more message with the reason.", rc->v6only_address);
+	else
+		snprintf(para, sizeof para, "Although you were able to send a message to an IPv6-only "
+		    "address, there was a problem delivering our reply from that address (<%s>) to you.",
+		    rc->v6only_address);
+	g_string_append(txt, delayed ? "Hello,\n\n" : "Sorry!\n\n");
+	append_wrapped(txt, para, sizeof para, 0, 0);
+	g_string_append(txt, delayed ? "\n\nWhat happened so far:" : "\n\nIn plain words:");
+	append_wrapped(txt, why, sizeof why, delayed ? 21 : 15, 0);
+	g_string_append(txt, "\n\nWhat our mail server reported:\n  Recipient:       ");
 	append_clean(txt, r->final_recipient, DSN_ADDR_MAX);
 	g_string_append(txt, "\n  Action:          ");
 	g_string_append(txt, dsn_action_str(r->action));
@@ -486,32 +491,126 @@ char *rmail_forward(const rconf *rc, const char *to, const dsn_rcpt *r, const ch
 		g_string_append(txt, "\nThe full report of our mail server is attached. You can pass it to your\n"
 		    "e-mail service provider.\n");
 	g_string_append_printf(txt, "\n-- \n%s\n", rc->display_name);
-	tp = text_part("plain", txt->str);
-	g_string_free(txt, TRUE);
+	return g_string_free(txt, FALSE);
+}
+
+/* Gives every leaf part of the attached DSN whose content has NUL octets or
+ * lines over 998 octets a transfer encoding that carries them within SMTP's
+ * bounds (quoted-printable or base64, RFC 2045 6; GMime re-encodes on
+ * output).  Parts already so encoded are left as they are. */
+static void encode_leaves(GMimeObject *o, int depth)
+{
+	if (o == NULL || depth > 32)
+		return;
+	if (GMIME_IS_MULTIPART(o)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(o));
+		for (int i = 0; i < n; i++)
+			encode_leaves(g_mime_multipart_get_part(GMIME_MULTIPART(o), i), depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		GMimeMessage *mm = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		if (mm != NULL)
+			encode_leaves(g_mime_message_get_mime_part(mm), depth + 1);
+	} else if (GMIME_IS_PART(o)) {
+		GMimePart *p = GMIME_PART(o);
+		GMimeContentEncoding cur = g_mime_part_get_content_encoding(p), best;
+		if (cur == GMIME_CONTENT_ENCODING_BASE64 || cur == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+		    cur == GMIME_CONTENT_ENCODING_UUENCODE || g_mime_part_get_content(p) == NULL)
+			return;
+		best = g_mime_part_get_best_content_encoding(p, GMIME_ENCODING_CONSTRAINT_8BIT);
+		if (best == GMIME_CONTENT_ENCODING_BASE64 || best == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+			g_mime_part_set_content_encoding(p, best);
+	}
+}
+
+/* The DSN (dsn, dsnlen) as an attachment: message/rfc822 with its parts
+ * encoded to fit SMTP, or, when raw is set (the parsed form did not fit:
+ * a header line over 998 octets, a NUL in a header), the octets as they
+ * came in a base64 application/octet-stream part named dsn.eml. */
+static GMimeObject *dsn_attachment(const char *dsn, size_t dsnlen, int raw)
+{
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(dsn, dsnlen);
+	GMimeObject *att = NULL;
+
+	if (raw) {
+		GMimePart *p = g_mime_part_new_with_type("application", "octet-stream");
+		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_BINARY);
+		g_mime_part_set_content(p, w);
+		g_object_unref(w);
+		g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+		g_mime_part_set_filename(p, "dsn.eml");
+		att = GMIME_OBJECT(p);
+	} else {
+		GMimeParser *ps = g_mime_parser_new_with_stream(st);
+		GMimeMessage *inner = g_mime_parser_construct_message(ps, NULL);
+		if (inner != NULL) {
+			encode_leaves(g_mime_message_get_mime_part(inner), 0);
+			att = GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", inner));
+			g_object_unref(inner);
+		}
+		g_object_unref(ps);
+	}
+	if (att != NULL)
+		g_mime_object_set_disposition(att, "attachment");
+	g_object_unref(st);
+	return att;
+}
+
+/* The forward (or the notice) serialised, unsigned; raw as in dsn_attachment. */
+static char *forward_build(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
+	size_t dsnlen, int delayed, int raw, size_t *len)
+{
+	char mid[64], *txt = forward_text(rc, r, delayed), *out;
+	unsigned char rnd[6];
+	GMimeMessage *m;
+	GMimeTextPart *tp;
+
+	if (RAND_bytes(rnd, sizeof rnd) != 1) {
+		/* no entropy: time and process id still make the id unique */
+		unsigned long long v = (unsigned long long)time(NULL) << 16 ^ (unsigned long long)getpid();
+		for (size_t i = 0; i < sizeof rnd; i++)
+			rnd[i] = (unsigned char)(v >> (8 * i));
+	}
+	snprintf(mid, sizeof mid, "%s.%02x%02x%02x%02x%02x%02x.mxready", delayed ? "delay" : "dsn",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	m = new_message(rc, rc->dual_address, to, delayed ? "IPv6 mail test: still trying to reach you over IPv6"
+	    : "You are not receiving e-mails over IPv6!", mid);
+	tp = text_part("plain", txt);
+	g_free(txt);
 	if (delayed) {
 		g_mime_message_set_mime_part(m, GMIME_OBJECT(tp));
 	} else {
 		GMimeMultipart *mix = g_mime_multipart_new_with_subtype("mixed");
-		GMimeStream *st = g_mime_stream_mem_new_with_buffer(dsn, dsnlen);
-		GMimeParser *p = g_mime_parser_new_with_stream(st);
-		GMimeMessage *inner = g_mime_parser_construct_message(p, NULL);
+		GMimeObject *att = dsn_attachment(dsn, dsnlen, raw);
 		g_mime_multipart_add(mix, GMIME_OBJECT(tp));
-		if (inner != NULL) {
-			GMimeMessagePart *mp = g_mime_message_part_new_with_message("rfc822", inner);
-			g_mime_object_set_disposition(GMIME_OBJECT(mp), "attachment");
-			g_mime_multipart_add(mix, GMIME_OBJECT(mp));
-			g_object_unref(mp);
-			g_object_unref(inner);
+		if (att != NULL) {
+			g_mime_multipart_add(mix, att);
+			g_object_unref(att);
 		}
-		g_object_unref(p);
-		g_object_unref(st);
 		g_mime_message_set_mime_part(m, GMIME_OBJECT(mix));
 		g_object_unref(mix);
 	}
 	g_object_unref(tp);
-	out = finish(m, rc->dkim_dual_key, rc->dkim_dual_selector, domain_of(rc->dual_address), len, err, errlen);
+	out = serialise(m, len);
 	g_object_unref(m);
 	return out;
+}
+
+char *rmail_forward(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
+	size_t dsnlen, int delayed, size_t *len, char *err, size_t errlen)
+{
+	size_t n = 0;
+	char *raw = forward_build(rc, to, r, dsn, dsnlen, delayed, 0, &n);
+
+	if (raw != NULL && !rtext_smtp_safe(raw, n)) {
+		free(raw);
+		raw = forward_build(rc, to, r, dsn, dsnlen, delayed, 1, &n);
+	}
+	if (raw == NULL || !rtext_smtp_safe(raw, n)) {
+		free(raw);
+		snprintf(err, errlen, "cannot serialise the forward within SMTP's line bounds");
+		return NULL;
+	}
+	return sign(raw, n, rc->dkim_dual_key, rc->dkim_dual_selector, domain_of(rc->dual_address), len, err, errlen);
 }
 
 /* Reads a whole (small) file. */

@@ -210,6 +210,67 @@ static int domain_is_ours(const char *d, const char (*ours)[256], size_t n)
 	return 0;
 }
 
+/* Skips CFWS (RFC 5322 3.2.2): white space, line ends, nested comments
+ * with quoted-pairs.  NULL if a comment is not closed. */
+static const char *skip_cfws(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (depth > 0 && *p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (depth > 0 && *p == ')')
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return p;
+	}
+	return depth > 0 ? NULL : p;
+}
+
+/* The first word of a field value after CFWS: letters, digits, '-'. */
+static size_t first_word(const char *value, size_t len, const char **w)
+{
+	const char *end = value + len, *p = skip_cfws(value, end), *q;
+
+	*w = p;
+	if (p == NULL)
+		return 0;
+	for (q = p; q < end && (isalnum((unsigned char)*q) || *q == '-'); q++)
+		;
+	return (size_t)(q - p);
+}
+
+unsigned rpolicy_field(const char *name, const char *value, size_t len)
+{
+	static const char *const lists[] = { "List-Id", "List-Post", "List-Help", "List-Unsubscribe",
+		"List-Subscribe", "List-Owner", "List-Archive" };
+	const char *w;
+	size_t n;
+
+	if (strcasecmp(name, "Auto-Submitted") == 0) {
+		n = first_word(value, len, &w);
+		/* "no" ends at CFWS, ';' or the end: "nobody", "no-thanks" are not "no" */
+		if (n == 2 && strncasecmp(w, "no", 2) == 0)
+			return 0;
+		return RPOLICY_F_AUTO;
+	}
+	if (strcasecmp(name, "Precedence") == 0) {
+		n = first_word(value, len, &w);
+		if (w == NULL)
+			return RPOLICY_F_PRECEDENCE;   /* unreadable: in doubt */
+		if (n >= 4 && (strncasecmp(w, "bulk", 4) == 0 || strncasecmp(w, "list", 4) == 0 ||
+		    strncasecmp(w, "junk", 4) == 0))
+			return RPOLICY_F_PRECEDENCE;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (strcasecmp(name, lists[i]) == 0)
+			return RPOLICY_F_LIST;
+	return 0;
+}
+
 rpolicy_reason rpolicy_decide(const rpolicy_input *in)
 {
 	if (in->sender == NULL || in->sender[0] == 0)
@@ -220,23 +281,11 @@ rpolicy_reason rpolicy_decide(const rpolicy_input *in)
 		return RPOLICY_SYSTEM_SENDER;
 	if (domain_is_ours(strrchr(in->sender, '@') + 1, in->our_domains, in->n_our_domains))
 		return RPOLICY_OUR_DOMAIN;
-	if (in->auto_submitted != NULL) {
-		const char *v = in->auto_submitted;
-		size_t n;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		n = strcspn(v, " \t;(\r\n");
-		if (!(n == 2 && strncasecmp(v, "no", 2) == 0))
-			return RPOLICY_AUTO_SUBMITTED;
-	}
-	if (in->precedence != NULL) {
-		const char *v = in->precedence;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (starts(v, "bulk") || starts(v, "list") || starts(v, "junk"))
-			return RPOLICY_PRECEDENCE;
-	}
-	if (in->has_list_fields)
+	if (in->fields & RPOLICY_F_AUTO)
+		return RPOLICY_AUTO_SUBMITTED;
+	if (in->fields & RPOLICY_F_PRECEDENCE)
+		return RPOLICY_PRECEDENCE;
+	if (in->fields & RPOLICY_F_LIST)
 		return RPOLICY_LIST;
 	if (in->auth && !in->backscatter_reply &&
 	    (strcmp(in->auth->spf, "fail") == 0 || strcmp(in->auth->spf, "softfail") == 0) &&

@@ -37,11 +37,14 @@ typedef enum {
 	RPOLICY_BACKSCATTER        /* SPF fail/softfail and no DKIM pass */
 } rpolicy_reason;
 
+/* What header fields say about a mail (rpolicy_field), ORed over all. */
+#define RPOLICY_F_AUTO       1u     /* an Auto-Submitted field other than "no" */
+#define RPOLICY_F_PRECEDENCE 2u     /* a Precedence field: bulk, list or junk */
+#define RPOLICY_F_LIST       4u     /* a list field (RFC 2369, RFC 2919) */
+
 typedef struct rpolicy_input {
 	const char *sender;               /* envelope sender, "" for <> */
-	const char *auto_submitted;       /* field value or NULL */
-	const char *precedence;           /* field value or NULL */
-	int has_list_fields;
+	unsigned fields;                  /* RPOLICY_F_* of every header field */
 	const char (*our_domains)[256];
 	size_t n_our_domains;
 	const rpolicy_auth *auth;
@@ -57,6 +60,17 @@ int rpolicy_auth_parse(const char *value, size_t len, const char *authserv_id, r
 /* 1 if s is a plain address (dot-atom or simple local part, host-name
  * domain, printable ASCII without specials, at most RPOLICY_ADDR_MAX). */
 int rpolicy_sender_ok(const char *s);
+/* The RPOLICY_F_* bit(s) one header field sets (name: field name, any
+ * case; value: the raw value, len octets, folding and comments allowed).
+ * Every field counts, not only the first of its kind: Auto-Submitted sets
+ * RPOLICY_F_AUTO unless its first word after CFWS (RFC 5322 3.2.2) is "no",
+ * so an empty or unreadable value suppresses too (RFC 3834 is about not
+ * replying when in doubt); Precedence sets RPOLICY_F_PRECEDENCE when its
+ * first word after CFWS starts with bulk, list or junk; List-Id, List-Post,
+ * List-Help, List-Unsubscribe, List-Subscribe, List-Owner and List-Archive
+ * set RPOLICY_F_LIST whatever their value. */
+unsigned rpolicy_field(const char *name, const char *value, size_t len);
+/* The first rule that forbids a reply, or RPOLICY_REPLY. */
 rpolicy_reason rpolicy_decide(const rpolicy_input *in);
 /* "reply", "null-sender", ... (log keyword). */
 const char *rpolicy_reason_str(rpolicy_reason r);

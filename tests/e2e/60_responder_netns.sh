@@ -13,6 +13,7 @@
 RESP=$MXR_TOP/$MXR_BUILD/mxready-responder
 MILTER=$MXR_TOP/$MXR_BUILD/mxready-milter
 PY=${PYTHON:-python3}
+PYD=python3; [ -x /usr/bin/python3 ] && PYD=/usr/bin/python3    # with python3-dkim
 [ "$(id -u)" = 0 ] || { fail "needs root (network namespaces, Postfix)"; finish; }
 for c in ip unshare postfix postconf swaks "$PY"; do
 	command -v "$c" >/dev/null 2>&1 || { fail "missing tool: $c"; finish; }
@@ -176,7 +177,8 @@ virtual_gid_maps = static:65534
 smtp_tls_security_level = may
 EOF
 	# one Maildir per user (virtual(8) allows no regexp substitution)
-	for u in user user3 loop1 loop2 loop3 rate forged someone big; do echo "$u@$2 $u/"; done >"$T/pf-$1/etc/vmbox"
+	for u in user user3 loop1 loop2 loop3 loop4 loop5 loop6 rate forged someone big; do echo "$u@$2 $u/"; done >"$T/pf-$1/etc/vmbox"
+	echo "mixed.case@$2 mixed/" >>"$T/pf-$1/etc/vmbox"
 	echo "@$2 other/" >>"$T/pf-$1/etc/vmbox"
 	pf_start "$1" "$1"
 }
@@ -212,7 +214,14 @@ fi
 [ $MILTER_OK = 1 ] && pass "mxready-milter runs on our mail host" ||
 	fail "mxready-milter did not start" "$(tail -n 3 "$T/milter.err" 2>/dev/null)"
 
-mkdir -p "$T/rstate" "$T/keys"
+mkdir -p "$T/rstate" "$T/keys" "$T/bin"
+# pipe(8) runs the responder as nobody: a copy in $T, so that a checkout
+# under a directory nobody may enter (root's 0700 home) works too
+cp "$RESP" "$T/bin/mxready-responder"
+chmod 755 "$T/bin/mxready-responder"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$T/bin/mxready-responder" >/dev/null 2>&1
+rc=$?
+[ $rc = 64 ] || { fail "user nobody cannot run $T/bin/mxready-responder" "exit $rc, want 64 (usage)"; finish; }
 cp "$MXR_TOP/tests/responder/keys/dual.pem" "$MXR_TOP/tests/responder/keys/v6only.pem" "$T/keys/"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/keys/secret"
 : >"$T/responder.log"
@@ -266,7 +275,7 @@ EOF
 # the shipped Postfix wiring, with the test's names, paths and addresses
 names() { sed -e 's/v6only\.example/v6only-resp.xtest/g' -e 's/dual\.example/resp-dual.xtest/g' \
 	-e 's/dual\\\.example/resp-dual\\.xtest/g' "$@"; }
-names "$MXR_TOP/conf/postfix-responder-master.cf" | sed -e "s|/usr/local/sbin/mxready-responder|$RESP|" \
+names "$MXR_TOP/conf/postfix-responder-master.cf" | sed -e "s|/usr/local/sbin/mxready-responder|$T/bin/mxready-responder|" \
 	-e "s|/etc/mxready/|$T/|g" -e 's/user=mxready/user=nobody/' -e 's/2001:db8::25/2001:67c:1a0::65/' >>"$O/etc/master.cf"
 names "$MXR_TOP/conf/postfix-responder-transport" >"$O/etc/transport"
 names "$MXR_TOP/conf/postfix-responder-sender-transport" >"$O/etc/sender_transport"
@@ -394,12 +403,19 @@ send ds loop3@resp-ds.xtest --header "List-Id: <x.lists.resp-ds.xtest>"
 send ds '<>'
 send ds MAILER-DAEMON@resp-ds.xtest
 send ds someone@resp-dual.xtest
+# every field of its kind counts, comments are CFWS, List-Subscribe alone is list mail
+send ds loop4@resp-ds.xtest --add-header "Auto-Submitted: no" --add-header "Auto-Submitted: auto-replied"
+send ds loop5@resp-ds.xtest --add-header "Precedence: (a comment) bulk"
+send ds loop6@resp-ds.xtest --add-header "List-Subscribe: <mailto:join@lists.resp-ds.xtest>"
 check_match "$(waitlog 'sender=loop1@.*reason=precedence' 20)" 'decision=suppressed reason=precedence' "loop: Precedence: bulk suppressed"
 check_match "$(waitlog 'sender=loop2@.*reason=auto-submitted' 20)" 'decision=suppressed' "loop: Auto-Submitted suppressed"
 check_match "$(waitlog 'sender=loop3@.*reason=list' 20)" 'decision=suppressed' "loop: List-Id suppressed"
 check_match "$(waitlog 'sender=<> .*reason=null-sender' 20)" 'decision=suppressed' "loop: null sender suppressed"
 check_match "$(waitlog 'sender=MAILER-DAEMON@.*reason=system-sender' 20)" 'decision=suppressed' "loop: MAILER-DAEMON suppressed"
 check_match "$(waitlog 'sender=someone@resp-dual\.xtest.*reason=our-domain' 20)" 'decision=suppressed' "loop: our own domain suppressed"
+check_match "$(waitlog 'sender=loop4@.*decision=' 20)" 'decision=suppressed reason=auto-submitted' "loop: Auto-Submitted: no, then auto-replied: suppressed"
+check_match "$(waitlog 'sender=loop5@.*decision=' 20)" 'decision=suppressed reason=precedence' "loop: Precedence: (comment) bulk suppressed"
+check_match "$(waitlog 'sender=loop6@.*decision=' 20)" 'decision=suppressed reason=list' "loop: List-Subscribe alone suppressed"
 if [ $MILTER_OK = 1 ]; then
 	# SPF fails (resp-v4.xtest does not list the ds host) and there is no DKIM
 	send ds forged@resp-v4.xtest
@@ -407,7 +423,7 @@ if [ $MILTER_OK = 1 ]; then
 		"backscatter: SPF fail without DKIM pass is not answered"
 fi
 sleep 3
-for u in loop1 loop2 loop3; do check_eq "$(count ds $u)" 0 "loop: $u received nothing"; done
+for u in loop1 loop2 loop3 loop4 loop5 loop6; do check_eq "$(count ds $u)" 0 "loop: $u received nothing"; done
 check_eq "$(count v4 forged)" 0 "backscatter: the forged sender received nothing"
 
 # ---- 4b. a test mail over the size bound (64 KiB here): answered, not quoted -
@@ -417,6 +433,12 @@ check_eq "$(waitn ds big 2 40)" 2 "oversized test mail: both replies"
 Z=$(msg_with ds big '^Subject: .*reply A of 2')
 check_match "$Z" 'larger than we read; nothing of it is quoted' "oversized test mail: the reply says it quotes nothing"
 check_nomatch "$Z" 'SECRET-SUBJECT' "oversized test mail: its subject is not echoed"
+
+# ---- 4c. a local part in mixed case is answered as written (RFC 5321 2.4) ---
+send ds Mixed.Case@resp-ds.xtest
+check_eq "$(waitn ds mixed 2 40)" 2 "mixed-case sender: both replies"
+check_eq "$(heads ds mixed | grep -c '^To: Mixed\.Case@resp-ds\.xtest')" 2 "mixed-case sender: both replies to Mixed.Case@, not lowercased"
+check_match "$(logline 'sender=Mixed\.Case@')" 'decision=replied' "mixed-case sender: logged as written"
 
 # ---- 5. forged, unknown, duplicate tokens ------------------------------------
 dsn_to() {   # dsn_to RECIPIENT FINAL-RECIPIENT: inject a failure DSN into our host
@@ -468,6 +490,30 @@ sleep 4
 check_eq "$(count ds rate)" 6 "rate limit: 3 of 4 test mails answered (A and B each)"
 check_match "$(waitlog 'sender=rate@.*decision=suppressed' 5)" 'decision=suppressed reason=rate-limit limit=address' "rate limit: the 4th is logged as suppressed"
 check_eq "$(grep -c 'sender=rate@resp-ds.xtest.*decision=' "$T/responder.log")" 4 "log: one decision line per test mail"
+
+# ---- 7. every message the responder sent: DKIM (python3-dkim, keys from DNS) --
+# The Maildir copies have LF line ends; on the wire they were CRLF, which is
+# what the signature covers.  Bounded lines (RFC 5322 2.1.1) too.
+ours=""; i=0
+mkdir -p "$T/dkim"
+for f in "$T"/pf-ds/mail/*/new/* "$T"/pf-v4/mail/*/new/* "$T"/pf-closed/mail/*/new/*; do
+	[ -f "$f" ] || continue
+	sed '/^$/q' "$f" | grep -Eq '^From: .*<test@(resp-dual|v6only-resp)\.xtest>' || continue
+	i=$((i+1))
+	sed 's/$/\r/' "$f" >"$T/dkim/$i.eml"
+	ours="$ours $T/dkim/$i.eml"
+done
+set -- $ours
+check_eq "$#" 17 "DKIM check: the 17 messages the responder sent are in the mailboxes"
+v=$(inns ds "$PYD" "$MXR_TOP/tests/responder/msg_check.py" --dig 5.0.2.60 "$@" 2>&1)
+check_eq "$(printf '%s\n' "$v" | grep -c ' dkim=pass longest=[0-9]\{1,3\} ')" "$#" "every message the responder sent verifies with python3-dkim, no line over 998"
+for f in "$@"; do
+	case $(printf '%s\n' "$v" | grep -F "$f ") in
+	*' dkim=pass '*) ;;
+	*) fail "python3-dkim: $(sed -n 's/^Subject: //p' "$f" | head -n 1)" "$(printf '%s\n' "$v" | grep -F "$f ")";;
+	esac
+done
+check_eq "$(printf '%s\n' "$v" | grep ' dkim=pass ' | grep -c 'message/rfc822')" 2 "python3-dkim: both forwarded failures (with the DSN attached) pass"
 
 # what each sender received (the demo's output; not an assertion)
 echo "== mailboxes"

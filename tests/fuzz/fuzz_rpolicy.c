@@ -27,8 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rpolicy_auth_init(&a);
 	(void)rpolicy_auth_parse(v, size - 1, "mx.example", &a);
 	in.sender = (data[0] & 1) ? v : "user@example.org";
-	in.auto_submitted = (data[0] & 2) ? v : NULL;
-	in.precedence = (data[0] & 4) ? v : NULL;
+	if (data[0] & 2)
+		in.fields |= rpolicy_field("Auto-Submitted", v, size - 1);
+	if (data[0] & 4)
+		in.fields |= rpolicy_field("Precedence", v, size - 1);
 	in.our_domains = ours;
 	in.n_our_domains = 1;
 	in.auth = &a;

@@ -5,12 +5,20 @@
 /* compiled in directly: unit tests link only the core library */
 #include "../../responder/rpolicy.c"
 
+/* one header field with a literal value */
+#define FIELD(name, lit) rpolicy_field(name, lit, sizeof lit - 1)
+
 static const char ours[2][256] = { "v6only.example", "dual.example" };
 
 static rpolicy_reason dec(const char *sender, const char *as, const char *prec, int list, const rpolicy_auth *a)
 {
-	rpolicy_input in = { .sender = sender, .auto_submitted = as, .precedence = prec,
-		.has_list_fields = list, .our_domains = ours, .n_our_domains = 2, .auth = a };
+	rpolicy_input in = { .sender = sender, .our_domains = ours, .n_our_domains = 2, .auth = a };
+	if (as != NULL)
+		in.fields |= rpolicy_field("Auto-Submitted", as, strlen(as));
+	if (prec != NULL)
+		in.fields |= rpolicy_field("Precedence", prec, strlen(prec));
+	if (list)
+		in.fields |= RPOLICY_F_LIST;
 	return rpolicy_decide(&in);
 }
 
@@ -38,6 +46,27 @@ int main(void)
 	TAP_INT(dec("user@example.org", NULL, "junk", 0, &a), RPOLICY_PRECEDENCE, "Precedence: junk");
 	TAP_INT(dec("user@example.org", NULL, "first-class", 0, &a), RPOLICY_REPLY, "Precedence: first-class answered");
 	TAP_INT(dec("user@example.org", NULL, NULL, 1, &a), RPOLICY_LIST, "List-* fields");
+	/* every field counts, comments and folding are CFWS (issue 14 item 8) */
+	TAP_INT(FIELD("Precedence", " (x) bulk"), RPOLICY_F_PRECEDENCE, "Precedence: (x) bulk");
+	TAP_INT(FIELD("precedence", "\r\n (a (nested \\) one)) junk"), RPOLICY_F_PRECEDENCE,
+	    "Precedence: folded, nested comment with a quoted-pair, then junk");
+	TAP_INT(FIELD("Precedence", " (bulk) first-class"), 0, "Precedence: bulk only in a comment is not bulk");
+	TAP_INT(FIELD("Precedence", " (open bulk"), RPOLICY_F_PRECEDENCE, "Precedence: unclosed comment: in doubt, suppress");
+	TAP_INT(FIELD("Auto-Submitted", " (human) no"), 0, "Auto-Submitted: (comment) no");
+	TAP_INT(FIELD("Auto-Submitted", " no (really)"), 0, "Auto-Submitted: no (comment)");
+	TAP_INT(FIELD("Auto-Submitted", " (no) auto-replied"), RPOLICY_F_AUTO, "Auto-Submitted: no only in a comment");
+	TAP_INT(FIELD("Auto-Submitted", ""), RPOLICY_F_AUTO, "Auto-Submitted: empty: in doubt, suppress");
+	TAP_INT(FIELD("Auto-Submitted", " (no"), RPOLICY_F_AUTO, "Auto-Submitted: unclosed comment: suppress");
+	TAP_INT(FIELD("Auto-Submitted", " no-thanks"), RPOLICY_F_AUTO, "Auto-Submitted: no-thanks is not no");
+	TAP_INT(FIELD("List-Subscribe", " <mailto:x@example.org>"), RPOLICY_F_LIST, "List-Subscribe alone is list mail");
+	TAP_INT(FIELD("list-owner", " <mailto:x@example.org>"), RPOLICY_F_LIST, "List-Owner alone is list mail");
+	TAP_INT(FIELD("LIST-ARCHIVE", " <https://example.org/>"), RPOLICY_F_LIST, "List-Archive alone is list mail");
+	TAP_INT(FIELD("Subject", " bulk"), 0, "other fields set nothing");
+	{
+		rpolicy_input in = { .sender = "user@example.org", .our_domains = ours, .n_our_domains = 2, .auth = &a };
+		in.fields = FIELD("Auto-Submitted", " no") | FIELD("Auto-Submitted", " auto-replied");
+		TAP_INT(rpolicy_decide(&in), RPOLICY_AUTO_SUBMITTED, "Auto-Submitted: no, then auto-replied: suppressed");
+	}
 	TAP_INT(dec("MAILER-DAEMON@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "MAILER-DAEMON");
 	TAP_INT(dec("owner-list@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "owner-");
 	TAP_INT(dec("list-request@example.org", NULL, NULL, 0, &a), RPOLICY_SYSTEM_SENDER, "-request");
