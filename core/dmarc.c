@@ -207,11 +207,75 @@ static void warn_once(dmarc_record *r, const char *tag, const char *v, size_t n)
 		    (int)(n > 40 ? 40 : n), v);
 }
 
+/* What the tags of a record said so far. */
+typedef struct tagstate {
+	int bad_policy, have_p, rua_valid;
+} tagstate;
+
+/* Applies the value v (vn octets) of one known tag to out. */
+static void apply_tag(dmarc_record *out, tagstate *st, int tag, const char *v, size_t vn)
+{
+	switch (tag) {
+	case TAG_V:
+		break;
+	case TAG_P:
+		if (parse_policy(v, vn, &out->p) < 0)
+			st->bad_policy = 1;
+		else
+			st->have_p = 1;
+		break;
+	case TAG_SP:
+		if (parse_policy(v, vn, &out->sp) < 0)
+			st->bad_policy = 1;
+		break;
+	case TAG_NP:
+		if (parse_policy(v, vn, &out->np) < 0) {
+			out->np = DMARC_P_UNSET;
+			warn_once(out, "np", v, vn);
+		}
+		break;
+	case TAG_ADKIM:
+	case TAG_ASPF:
+		if (vn == 1 && (v[0] == 's' || v[0] == 'S' || v[0] == 'r' || v[0] == 'R')) {
+			int strict = v[0] == 's' || v[0] == 'S';
+			if (tag == TAG_ADKIM)
+				out->adkim_strict = strict;
+			else
+				out->aspf_strict = strict;
+		} else
+			warn_once(out, tag_names[tag], v, vn);
+		break;
+	case TAG_PCT: {
+		unsigned n = 0;
+		size_t k = 0;
+		for (; k < vn && k < 4 && isdigit((unsigned char)v[k]); k++)
+			n = n * 10 + (unsigned)(v[k] - '0');
+		if (vn == 0 || vn > 3 || k != vn || n > 100)
+			warn_once(out, "pct", v, vn);
+		else
+			out->pct = n;
+		break;
+	}
+	case TAG_RUA:
+	case TAG_RUF: {
+		int c = uri_list(v, vn, tag == TAG_RUA ? out->rua : out->ruf, sizeof out->rua);
+		if (c < 0) {
+			(tag == TAG_RUA ? out->rua : out->ruf)[0] = '\0';
+			warn_once(out, tag_names[tag], v, vn);
+		} else if (tag == TAG_RUA)
+			st->rua_valid = 1;
+		break;
+	}
+	default:
+		break;   /* fo, rf, ri: reporting only */
+	}
+}
+
 int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err, size_t errlen)
 {
 	dmarc_record tmp;
 	unsigned seen = 0;
-	int bad_policy = 0, have_p = 0, rua_valid = 0;
+	tagstate st = { 0, 0, 0 };
 	size_t i = 0, idx = 0;
 	if (out == NULL)
 		out = &tmp;
@@ -284,70 +348,17 @@ int dmarc_record_parse(const char *txt, size_t len, dmarc_record *out, char *err
 			return -1;
 		}
 		seen |= 1u << tag;
-		switch (tag) {
-		case TAG_V:
-			break;
-		case TAG_P:
-			if (parse_policy(v, vn, &out->p) < 0)
-				bad_policy = 1;
-			else
-				have_p = 1;
-			break;
-		case TAG_SP:
-			if (parse_policy(v, vn, &out->sp) < 0)
-				bad_policy = 1;
-			break;
-		case TAG_NP:
-			if (parse_policy(v, vn, &out->np) < 0) {
-				out->np = DMARC_P_UNSET;
-				warn_once(out, "np", v, vn);
-			}
-			break;
-		case TAG_ADKIM:
-		case TAG_ASPF:
-			if (vn == 1 && (v[0] == 's' || v[0] == 'S' || v[0] == 'r' || v[0] == 'R')) {
-				int strict = v[0] == 's' || v[0] == 'S';
-				if (tag == TAG_ADKIM)
-					out->adkim_strict = strict;
-				else
-					out->aspf_strict = strict;
-			} else
-				warn_once(out, tag_names[tag], v, vn);
-			break;
-		case TAG_PCT: {
-			unsigned n = 0;
-			size_t k = 0;
-			for (; k < vn && k < 4 && isdigit((unsigned char)v[k]); k++)
-				n = n * 10 + (unsigned)(v[k] - '0');
-			if (vn == 0 || vn > 3 || k != vn || n > 100)
-				warn_once(out, "pct", v, vn);
-			else
-				out->pct = n;
-			break;
-		}
-		case TAG_RUA:
-		case TAG_RUF: {
-			int c = uri_list(v, vn, tag == TAG_RUA ? out->rua : out->ruf, sizeof out->rua);
-			if (c < 0) {
-				(tag == TAG_RUA ? out->rua : out->ruf)[0] = '\0';
-				warn_once(out, tag_names[tag], v, vn);
-			} else if (tag == TAG_RUA)
-				rua_valid = 1;
-			break;
-		}
-		default:
-			break;   /* fo, rf, ri: reporting only */
-		}
+		apply_tag(out, &st, tag, v, vn);
 	}
-	if (!have_p || bad_policy) {
-		if (!rua_valid) {
-			str_err(err, errlen, have_p ? "invalid sp= tag" : (seen & (1u << TAG_P)) ?
+	if (!st.have_p || st.bad_policy) {
+		if (!st.rua_valid) {
+			str_err(err, errlen, st.have_p ? "invalid sp= tag" : (seen & (1u << TAG_P)) ?
 			    "invalid p= tag" : "no p= tag");
 			return -1;
 		}
 		/* 6.6.3: with a valid rua=, act as if "v=DMARC1; p=none". */
 		snprintf(out->warning, sizeof out->warning, "%s: treated as p=none (RFC 7489 6.6.3)",
-		    have_p ? "invalid sp=" : (seen & (1u << TAG_P)) ? "invalid p=" : "no p=");
+		    st.have_p ? "invalid sp=" : (seen & (1u << TAG_P)) ? "invalid p=" : "no p=");
 		out->p = DMARC_P_NONE;
 		out->sp = out->np = DMARC_P_UNSET;
 	}

@@ -229,6 +229,102 @@ int spf_is_record(const char *txt, size_t len)
 	return len >= 6 && strncasecmp(txt, "v=spf1", 6) == 0 && (len == 6 || txt[6] == ' ');
 }
 
+/* "<what> '<the term, printable>'" into err; returns -1. */
+static int term_err(const char *s, size_t n, const char *what, char *err, size_t errlen)
+{
+	char shown[64];
+	str_printable(shown, sizeof shown, s, n);
+	str_err(err, errlen, "%s '%s'", what, shown);
+	return -1;
+}
+
+/* A modifier (6): name "=" value, name = ALPHA *( ALPHA / DIGIT / "-" /
+ * "_" / "." ).  Returns 0, -1 with err, or 1 when s is no modifier. */
+static int parse_modifier(const char *s, size_t n, spf_term *t, char *err, size_t errlen)
+{
+	size_t k = 0;
+	if (!is_alpha(s[0]))
+		return 1;
+	while (k < n && (is_alnum(s[k]) || s[k] == '-' || s[k] == '_' || s[k] == '.'))
+		k++;
+	if (k >= n || s[k] != '=')
+		return 1;
+	const char *v = s + k + 1;
+	size_t vl = n - k - 1;
+	int has_p = 0;
+	if (ieq(s, k, "redirect") || ieq(s, k, "exp")) {
+		t->kind = ieq(s, k, "exp") ? SPF_T_EXP : SPF_T_REDIRECT;
+		if (domain_spec_ok(v, vl, &has_p, err, errlen) < 0)
+			return -1;
+		t->spec = v;
+		t->speclen = vl;
+		return 0;
+	}
+	size_t last;
+	t->kind = SPF_T_UNKNOWN;
+	return macro_scan(v, vl, MS_CRT, &last, NULL, err, errlen);
+}
+
+/* a and mx (5.3, 5.4): r (rl octets) after the name is [ ":" domain-spec ]
+ * [ dual-cidr-length ]; s/n the whole term for messages. */
+static int parse_a_mx(spf_term *t, const char *s, size_t n, const char *r, size_t rl,
+    char *err, size_t errlen)
+{
+	/* dual-cidr-length at the end: [ "/" ip4 ] [ "//" ip6 ] */
+	size_t end = rl, d = rl;
+	while (d > 0 && is_digit(r[d - 1]))
+		d--;
+	if (d < end && d >= 2 && r[d - 1] == '/' && r[d - 2] == '/') {
+		if ((t->cidr6 = parse_cidr(r + d, end - d, 128)) < 0)
+			return term_err(s, n, "invalid CIDR length in", err, errlen);
+		end = d - 2;
+		d = end;
+		while (d > 0 && is_digit(r[d - 1]))
+			d--;
+	}
+	if (d < end && d >= 1 && r[d - 1] == '/' && (d < 2 || r[d - 2] != '/')) {
+		if ((t->cidr4 = parse_cidr(r + d, end - d, 32)) < 0)
+			return term_err(s, n, "invalid CIDR length in", err, errlen);
+		end = d - 1;
+	}
+	if (end == 0)
+		return 0;
+	if (r[0] != ':')
+		return term_err(s, n, "malformed term", err, errlen);
+	t->spec = r + 1;
+	t->speclen = end - 1;
+	return domain_spec_ok(t->spec, t->speclen, NULL, err, errlen);
+}
+
+/* ip4 and ip6 (5.6): r (rl octets) after the name is ":" network [ "/" cidr ]. */
+static int parse_ip(spf_term *t, int v6, const char *s, size_t n, const char *r, size_t rl,
+    char *err, size_t errlen)
+{
+	t->kind = v6 ? SPF_T_IP6 : SPF_T_IP4;
+	if (rl < 2 || r[0] != ':') {
+		str_err(err, errlen, "%s needs ':network'", v6 ? "ip6" : "ip4");
+		return -1;
+	}
+	const char *a = r + 1;
+	size_t al = rl - 1, sl = 0;
+	while (sl < al && a[sl] != '/')
+		sl++;
+	if (sl < al) {
+		int c = parse_cidr(a + sl + 1, al - sl - 1, v6 ? 128 : 32);
+		if (c < 0)
+			return term_err(s, n, "invalid CIDR length in", err, errlen);
+		if (v6)
+			t->cidr6 = c;
+		else
+			t->cidr4 = c;
+	}
+	if ((v6 ? parse_ip6(a, sl, t->net) : parse_ip4(a, sl, t->net)) < 0) {
+		str_err(err, errlen, "invalid %s network", v6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	return 0;
+}
+
 /* Parses one term (no spaces in it) into *t. */
 static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t errlen)
 {
@@ -238,29 +334,9 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	t->cidr4 = 32;
 	t->cidr6 = 128;
 	t->qual = '+';
-
-	/* modifier: name "=" ...; name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
-	size_t k = 0;
-	if (is_alpha(s[0])) {
-		while (k < n && (is_alnum(s[k]) || s[k] == '-' || s[k] == '_' || s[k] == '.'))
-			k++;
-		if (k < n && s[k] == '=') {
-			const char *v = s + k + 1;
-			size_t vl = n - k - 1;
-			int has_p = 0;
-			if (ieq(s, k, "redirect") || ieq(s, k, "exp")) {
-				t->kind = ieq(s, k, "exp") ? SPF_T_EXP : SPF_T_REDIRECT;
-				if (domain_spec_ok(v, vl, &has_p, err, errlen) < 0)
-					return -1;
-				t->spec = v;
-				t->speclen = vl;
-				return 0;
-			}
-			size_t last;
-			t->kind = SPF_T_UNKNOWN;
-			return macro_scan(v, vl, MS_CRT, &last, NULL, err, errlen);
-		}
-	}
+	int m = parse_modifier(s, n, t, err, errlen);
+	if (m <= 0)
+		return m;
 	/* directive = [ qualifier ] mechanism */
 	size_t i = 0;
 	if (strchr("+-~?", s[0]) != NULL) {
@@ -276,9 +352,7 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 	size_t rl = n - i;
 	if (ieq(nm, nl, "all")) {
 		t->kind = SPF_T_ALL;
-		if (rl != 0)
-			goto junk;
-		return 0;
+		return rl != 0 ? term_err(s, n, "malformed term", err, errlen) : 0;
 	}
 	if (ieq(nm, nl, "include") || ieq(nm, nl, "exists")) {
 		t->kind = ieq(nm, nl, "include") ? SPF_T_INCLUDE : SPF_T_EXISTS;
@@ -295,84 +369,18 @@ static int parse_term(const char *s, size_t n, spf_term *t, char *err, size_t er
 		if (rl == 0)
 			return 0;
 		if (r[0] != ':')
-			goto junk;
+			return term_err(s, n, "malformed term", err, errlen);
 		t->spec = r + 1;
 		t->speclen = rl - 1;
 		return domain_spec_ok(t->spec, t->speclen, NULL, err, errlen);
 	}
 	if (ieq(nm, nl, "a") || ieq(nm, nl, "mx")) {
 		t->kind = ieq(nm, nl, "a") ? SPF_T_A : SPF_T_MX;
-		/* dual-cidr-length at the end: [ "/" ip4 ] [ "//" ip6 ] */
-		size_t end = rl, d = rl;
-		while (d > 0 && is_digit(r[d - 1]))
-			d--;
-		if (d < end && d >= 2 && r[d - 1] == '/' && r[d - 2] == '/') {
-			if ((t->cidr6 = parse_cidr(r + d, end - d, 128)) < 0)
-				goto badcidr;
-			end = d - 2;
-			d = end;
-			while (d > 0 && is_digit(r[d - 1]))
-				d--;
-		}
-		if (d < end && d >= 1 && r[d - 1] == '/' && (d < 2 || r[d - 2] != '/')) {
-			if ((t->cidr4 = parse_cidr(r + d, end - d, 32)) < 0)
-				goto badcidr;
-			end = d - 1;
-		}
-		if (end == 0)
-			return 0;
-		if (r[0] != ':')
-			goto junk;
-		t->spec = r + 1;
-		t->speclen = end - 1;
-		return domain_spec_ok(t->spec, t->speclen, NULL, err, errlen);
+		return parse_a_mx(t, s, n, r, rl, err, errlen);
 	}
-	if (ieq(nm, nl, "ip4") || ieq(nm, nl, "ip6")) {
-		int v6 = ieq(nm, nl, "ip6");
-		t->kind = v6 ? SPF_T_IP6 : SPF_T_IP4;
-		if (rl < 2 || r[0] != ':') {
-			str_err(err, errlen, "%s needs ':network'", v6 ? "ip6" : "ip4");
-			return -1;
-		}
-		const char *a = r + 1;
-		size_t al = rl - 1, sl = 0;
-		while (sl < al && a[sl] != '/')
-			sl++;
-		if (sl < al) {
-			int c = parse_cidr(a + sl + 1, al - sl - 1, v6 ? 128 : 32);
-			if (c < 0)
-				goto badcidr;
-			if (v6)
-				t->cidr6 = c;
-			else
-				t->cidr4 = c;
-		}
-		if ((v6 ? parse_ip6(a, sl, t->net) : parse_ip4(a, sl, t->net)) < 0) {
-			str_err(err, errlen, "invalid %s network", v6 ? "IPv6" : "IPv4");
-			return -1;
-		}
-		return 0;
-	}
-	{
-		char shown[64];
-		str_printable(shown, sizeof shown, s, n);
-		str_err(err, errlen, "unknown mechanism or malformed term '%s'", shown);
-		return -1;
-	}
-junk:
-	{
-		char shown[64];
-		str_printable(shown, sizeof shown, s, n);
-		str_err(err, errlen, "malformed term '%s'", shown);
-		return -1;
-	}
-badcidr:
-	{
-		char shown[64];
-		str_printable(shown, sizeof shown, s, n);
-		str_err(err, errlen, "invalid CIDR length in '%s'", shown);
-		return -1;
-	}
+	if (ieq(nm, nl, "ip4") || ieq(nm, nl, "ip6"))
+		return parse_ip(t, ieq(nm, nl, "ip6"), s, n, r, rl, err, errlen);
+	return term_err(s, n, "unknown mechanism or malformed term", err, errlen);
 }
 
 int spf_parse_record(const char *txt, size_t len, spf_rec *r, spf_term *buf, size_t cap,
@@ -679,6 +687,94 @@ static void out_put(outbuf *o, const char *s, size_t n)
 	o->p[o->len] = '\0';
 }
 
+/* The value of macro letter l (lower case, 7.2) into val (SPF_VALUE_MAX
+ * octets) when it must be built; NULL for an unknown letter, or c/r/t
+ * outside an explanation (is_exp 0). */
+static const char *macro_value(const struct spf_priv *e, const char *domain, char l, int is_exp,
+    char *val)
+{
+	static const char hex[] = "0123456789abcdef";
+	switch (l) {
+	case 's':
+		snprintf(val, SPF_VALUE_MAX, "%s@%s", e->local, e->sdomain);
+		return val;
+	case 'l': return e->local;
+	case 'o': return e->sdomain;
+	case 'd': return domain;
+	case 'h': return e->helo;
+	case 'v': return e->family == 4 ? "in-addr" : "ip6";
+	case 'p': return p_value(e, domain);
+	case 'i':
+		if (e->family == 4)
+			return e->ipstr;
+		size_t k = 0;
+		for (int b = 0; b < 16; b++) {
+			val[k++] = hex[e->ip[b] >> 4];
+			val[k++] = '.';
+			val[k++] = hex[e->ip[b] & 15];
+			val[k++] = '.';
+		}
+		val[k - 1] = '\0';
+		return val;
+	case 'c': case 'r': case 't':
+		if (!is_exp)
+			return NULL;
+		if (l == 'c')
+			return e->ipstr;
+		if (l == 'r')
+			return "unknown";
+		snprintf(val, SPF_VALUE_MAX, "%lld", (long long)time(NULL));
+		return val;
+	default:
+		return NULL;
+	}
+}
+
+/* The transformers of 7.3 on src: split on delims (ndelim octets), reverse
+ * if rev, keep the rightmost keep parts (0 = all), join with "."; URL-escape
+ * all but the unreserved characters if upper (an upper-case letter). */
+static void transform(outbuf *o, const char *src, unsigned long keep, int rev,
+    const char *delims, size_t ndelim, int upper)
+{
+	size_t sl = strnlen(src, SPF_VALUE_MAX - 1);
+	size_t pst[SPF_VALUE_MAX], pln[SPF_VALUE_MAX], np = 0, cur = 0;
+	for (size_t k = 0; k <= sl; k++) {
+		if (k == sl || memchr(delims, src[k], ndelim) != NULL) {
+			pst[np] = cur;
+			pln[np] = k - cur;
+			np++;
+			cur = k + 1;
+		}
+	}
+	/* Reverse if asked, then keep the rightmost parts (7.3). */
+	size_t first = 0;
+	if (keep > 0 && keep < np)
+		first = np - keep;
+	char piece[SPF_VALUE_MAX * 3 + 1];
+	outbuf po = { piece, 0, sizeof piece, 0 };
+	piece[0] = '\0';
+	for (size_t k = first; k < np; k++) {
+		size_t idx = rev ? np - 1 - k : k;
+		if (k > first)
+			out_put(&po, ".", 1);
+		out_put(&po, src + pst[idx], pln[idx]);
+	}
+	if (!upper) {
+		out_put(o, piece, po.len);
+		return;
+	}
+	for (size_t k = 0; k < po.len; k++) {
+		unsigned char c = (unsigned char)piece[k];
+		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			out_put(o, (const char *)&piece[k], 1);
+		else {
+			char esc[4];
+			snprintf(esc, sizeof esc, "%%%02X", c);
+			out_put(o, esc, 3);
+		}
+	}
+}
+
 /* Expands macro-string s in the context of domain (7.3, 7.4).  is_exp
  * allows c, r, t.  Returns the length, or -1 on a syntax error or when the
  * result does not fit. */
@@ -729,90 +825,11 @@ static long expand(const struct spf_priv *e, const char *domain, const char *s, 
 		const char *delims = ds < j ? s + ds : ".";
 		size_t ndelim = ds < j ? j - ds : 1;
 		i = j + 1;
-
 		char val[SPF_VALUE_MAX];
-		char tbuf[32];
-		const char *src = "";
-		switch (l) {
-		case 's':
-			snprintf(val, sizeof val, "%s@%s", e->local, e->sdomain);
-			src = val;
-			break;
-		case 'l': src = e->local; break;
-		case 'o': src = e->sdomain; break;
-		case 'd': src = domain; break;
-		case 'h': src = e->helo; break;
-		case 'v': src = e->family == 4 ? "in-addr" : "ip6"; break;
-		case 'p': src = p_value(e, domain); break;
-		case 'i':
-			if (e->family == 4)
-				src = e->ipstr;
-			else {
-				static const char hex[] = "0123456789abcdef";
-				size_t k = 0;
-				for (int b = 0; b < 16; b++) {
-					val[k++] = hex[e->ip[b] >> 4];
-					val[k++] = '.';
-					val[k++] = hex[e->ip[b] & 15];
-					val[k++] = '.';
-				}
-				val[k - 1] = '\0';
-				src = val;
-			}
-			break;
-		case 'c': case 'r': case 't':
-			if (!is_exp)
-				return -1;
-			if (l == 'c')
-				src = e->ipstr;
-			else if (l == 'r')
-				src = "unknown";
-			else {
-				snprintf(tbuf, sizeof tbuf, "%lld", (long long)time(NULL));
-				src = tbuf;
-			}
-			break;
-		default:
+		const char *src = macro_value(e, domain, l, is_exp, val);
+		if (src == NULL)
 			return -1;
-		}
-		/* Split on the delimiters, reverse, keep the rightmost parts. */
-		size_t sl = strnlen(src, SPF_VALUE_MAX - 1);
-		size_t pst[SPF_VALUE_MAX], pln[SPF_VALUE_MAX], np = 0, cur = 0;
-		for (size_t k = 0; k <= sl; k++) {
-			if (k == sl || memchr(delims, src[k], ndelim) != NULL) {
-				pst[np] = cur;
-				pln[np] = k - cur;
-				np++;
-				cur = k + 1;
-			}
-		}
-		/* Reverse if asked, then keep the rightmost parts (7.3). */
-		size_t first = 0;
-		if (keep > 0 && keep < np)
-			first = np - keep;
-		char piece[SPF_VALUE_MAX * 3 + 1];
-		outbuf po = { piece, 0, sizeof piece, 0 };
-		piece[0] = '\0';
-		for (size_t k = first; k < np; k++) {
-			size_t idx = rev ? np - 1 - k : k;
-			if (k > first)
-				out_put(&po, ".", 1);
-			out_put(&po, src + pst[idx], pln[idx]);
-		}
-		if (upper) {
-			/* URL-escape all but the unreserved characters (7.3). */
-			for (size_t k = 0; k < po.len; k++) {
-				unsigned char c = (unsigned char)piece[k];
-				if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-					out_put(&o, (const char *)&piece[k], 1);
-				else {
-					char esc[4];
-					snprintf(esc, sizeof esc, "%%%02X", c);
-					out_put(&o, esc, 3);
-				}
-			}
-		} else
-			out_put(&o, piece, po.len);
+		transform(&o, src, keep, rev, delims, ndelim, upper);
 	}
 	return o.over ? -1 : (long)o.len;
 }

@@ -259,84 +259,92 @@ static void usage(FILE *f)
 	    "see mxready-milter(8), mxready.conf(5)\n");
 }
 
-int main(int argc, char **argv)
-{
-	const char *path = DEFAULT_CONF;
-	int explicit_conf = 0, foreground = 0, check = 0, print = 0, allow_root = 0, ch;
-	char err[1024];
-	conf *cf = conf_new();
-	/* overrides are applied after the file, in order */
-	char **over = calloc((size_t)argc + 1, sizeof *over);
-	size_t n_over = 0;
-	int rc = 1, ready_fd = -1;
+/* The command line. */
+typedef struct mopts {
+	const char *path;            /* configuration file */
+	int explicit_conf, foreground, check, print, allow_root;
+	char **over;                 /* -o/-l overrides, applied after the file in order */
+	size_t n_over;
+} mopts;
 
-	if (over == NULL)
-		return 1;
+/* Parses the command line into o.  Returns -1 to go on, else the exit
+ * status (after -h, -V or a usage error). */
+static int parse_options(int argc, char **argv, mopts *o)
+{
+	int ch;
 	while ((ch = getopt(argc, argv, "c:o:fl:tnRhV")) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; explicit_conf = 1; break;
-		case 'o': over[n_over++] = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'l': over[n_over++] = strcmp(optarg, "syslog") == 0 ? "log_file=" :
+		case 'c': o->path = optarg; o->explicit_conf = 1; break;
+		case 'o': o->over[o->n_over++] = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 'l': o->over[o->n_over++] = strcmp(optarg, "syslog") == 0 ? "log_file=" :
 		    strcmp(optarg, "stderr") == 0 ? "log_file=stderr" : NULL;
-			if (over[n_over - 1] == NULL) {
+			if (o->over[o->n_over - 1] == NULL) {
 				static char buf[CONF_STR_MAX + 16];
 				snprintf(buf, sizeof buf, "log_file=%s", optarg);
-				over[n_over - 1] = buf;
+				o->over[o->n_over - 1] = buf;
 			}
 			break;
-		case 't': check = 1; break;
-		case 'n': print = 1; break;
-		case 'R': allow_root = 1; break;
-		case 'V': puts(PROG " 0.1"); free(over); conf_free(cf); return 0;
-		case 'h': usage(stdout); free(over); conf_free(cf); return 0;
-		default: usage(stderr); free(over); conf_free(cf); return EXIT_USAGE;
+		case 't': o->check = 1; break;
+		case 'n': o->print = 1; break;
+		case 'R': o->allow_root = 1; break;
+		case 'V': puts(PROG " 0.1"); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		free(over);
-		conf_free(cf);
 		return EXIT_USAGE;
 	}
-	int lr = conf_load_cli(cf, path, explicit_conf, over, n_over, err, sizeof err);
-	free(over);
+	return -1;
+}
+
+/* Loads the file and the overrides into cf and checks what the milter
+ * needs; answers -t and -n.  Returns -1 to go on, else the exit status. */
+static int load_config(const mopts *o, conf *cf)
+{
+	char err[1024];
+	int lr = conf_load_cli(cf, o->path, o->explicit_conf, o->over, o->n_over, err, sizeof err);
 	if (lr < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		conf_free(cf);
 		return lr == -1 ? EXIT_USAGE : EXIT_CONFIG;
 	}
 	if (cf->milter_socket[0] == 0) {
 		fprintf(stderr, PROG ": milter_socket is not set\n");
-		conf_free(cf);
 		return EXIT_CONFIG;
 	}
-	if (print)
+	if (o->print)
 		conf_print(cf, stdout);
-	if (check || print) {
-		if (check)
-			fprintf(stderr, PROG ": configuration %s OK\n", explicit_conf || access(path, F_OK) == 0 ? path : "(defaults)");
-		conf_free(cf);
+	if (o->check || o->print) {
+		if (o->check)
+			fprintf(stderr, PROG ": configuration %s OK\n",
+			    o->explicit_conf || access(o->path, F_OK) == 0 ? o->path : "(defaults)");
 		return 0;
 	}
-	if (geteuid() == 0 && cf->user[0] == 0 && !allow_root) {
+	if (geteuid() == 0 && cf->user[0] == 0 && !o->allow_root) {
 		fprintf(stderr, PROG ": refusing to run as root: set 'user' or pass -R\n");
-		conf_free(cf);
 		return EXIT_CONFIG;
 	}
 	if (vlog_open(PROG, cf, err, sizeof err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		conf_free(cf);
 		return EXIT_CONFIG;
 	}
+	return -1;
+}
 
-	/* the socket, as root */
-	const char *sockpath = NULL;
+/* Opens the socket (as root), starts the process (daemon, pidfile,
+ * privileges) and then the resolver, DKIM library and readiness cache.
+ * *sockpath: the path of a unix socket, NULL for inet.  0 or -1 (logged). */
+static int set_up(conf *cf, const mopts *o, const char **sockpath, int *ready_fd)
+{
+	char err[1024];
+	*sockpath = NULL;
 	if (strncmp(cf->milter_socket, "unix:", 5) == 0)
-		sockpath = cf->milter_socket + 5;
+		*sockpath = cf->milter_socket + 5;
 	else if (strncmp(cf->milter_socket, "local:", 6) == 0)
-		sockpath = cf->milter_socket + 6;
-	mode_t old = umask(sockpath ? 0117 : 0022);   /* socket 0660 */
+		*sockpath = cf->milter_socket + 6;
+	mode_t old = umask(*sockpath ? 0117 : 0022);   /* socket 0660 */
 	/* Postfix passes header fields of up to header_size_limit (100 KB) in
 	 * one packet; with libmilter's 64 KB default such a field would drop
 	 * the connection and milter_default_action would defer the mail for
@@ -345,13 +353,13 @@ int main(int argc, char **argv)
 	if (smfi_setconn(cf->milter_socket) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		fprintf(stderr, PROG ": cannot open %s\n", cf->milter_socket);
-		goto out;
+		return -1;
 	}
 	umask(old);
-	if (proc_start(cf, sockpath, foreground, allow_root, &ready_fd, err, sizeof err) < 0) {
+	if (proc_start(cf, *sockpath, o->foreground, o->allow_root, ready_fd, err, sizeof err) < 0) {
 		vlog_msg(LOG_ERR, "%s", err);
 		fprintf(stderr, PROG ": %s\n", err);
-		goto out;
+		return -1;
 	}
 	/* the resolver only now: libunbound's threads do not survive fork() */
 	const char *fwd[CONF_MAX_RESOLVERS];
@@ -361,28 +369,41 @@ int main(int argc, char **argv)
 	G.res = dns_resolver_new(&dopt, err, sizeof err);
 	if (G.res == NULL) {
 		vlog_msg(LOG_ERR, "resolver: %s", err);
-		if (foreground)
+		if (o->foreground)
 			fprintf(stderr, PROG ": resolver: %s\n", err);
-		goto out;
+		return -1;
 	}
 	G.dkim = dkimv_lib_new(err, sizeof err);
 	if (G.dkim == NULL) {
 		vlog_msg(LOG_ERR, "DKIM library: %s", err);
-		if (foreground)
+		if (o->foreground)
 			fprintf(stderr, PROG ": DKIM library: %s\n", err);
-		goto out;
+		return -1;
 	}
 	G.rcache = cf->readiness_cache > 0 ? rcache_new(cf->readiness_cache) : NULL;
+	return 0;
+}
+
+/* Tells the parent that started us that we serve, then serves until
+ * stopped.  The exit status. */
+static int run(conf *cf, int *ready_fd)
+{
 	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)", cf->milter_socket, cf->authserv_id);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "y", 1) != 1)
+	if (*ready_fd >= 0) {
+		if (write(*ready_fd, "y", 1) != 1)
 			vlog_msg(LOG_WARNING, "cannot notify the parent process");
-		close(ready_fd);
-		ready_fd = -1;
+		close(*ready_fd);
+		*ready_fd = -1;
 	}
-	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+	int rc = smfi_main() == MI_SUCCESS ? 0 : 1;
 	vlog_msg(LOG_INFO, "stopped");
-out:
+	return rc;
+}
+
+/* Frees what set_up() made; after a clean stop, removes the pidfile and
+ * the socket. */
+static void clean_up(conf *cf, const char *sockpath, int ready_fd, int rc)
+{
 	if (ready_fd >= 0)
 		close(ready_fd);
 	dkimv_lib_free(G.dkim);
@@ -396,6 +417,27 @@ out:
 	if (sockpath && rc == 0)
 		unlink(sockpath);
 	vlog_close();
+}
+
+int main(int argc, char **argv)
+{
+	mopts o = { DEFAULT_CONF, 0, 0, 0, 0, 0, NULL, 0 };
+	const char *sockpath = NULL;
+	int rc, ready_fd = -1;
+	/* overrides are applied after the file, in order */
+	o.over = calloc((size_t)argc + 1, sizeof *o.over);
+	if (o.over == NULL)
+		return 1;
+	conf *cf = conf_new();
+	if ((rc = parse_options(argc, argv, &o)) < 0)
+		rc = load_config(&o, cf);
+	free(o.over);
+	if (rc >= 0) {
+		conf_free(cf);
+		return rc;
+	}
+	rc = set_up(cf, &o, &sockpath, &ready_fd) == 0 ? run(cf, &ready_fd) : 1;
+	clean_up(cf, sockpath, ready_fd, rc);
 	conf_free(cf);
 	return rc;
 }

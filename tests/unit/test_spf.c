@@ -84,16 +84,9 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+/* Results and mechanisms, evaluated on the table. */
+static void test_results(void)
 {
-	char err[256];
-	dns_options o = { .table_file = "tests/unit/data/spf.tab" };
-	tap_name = "test_spf";
-	res = dns_resolver_new(&o, err, sizeof err);
-	TAP_OK(res != NULL, "table loads (%s)", res ? "" : err);
-	if (res == NULL)
-		return 1;
-
 	/* results */
 	mf("192.0.2.1", "a@pass.t", "pass", "ip4 match");
 	mf("2001:db8::5", "a@pass.t", "pass", "ip6 match");
@@ -133,6 +126,11 @@ int main(void)
 	mf("192.0.2.1", "a@void2.t", "pass", "2 void lookups");
 	TAP_INT(last.void_lookups, 2, "void lookups counted");
 	mf("192.0.2.1", "a@void3.t", "permerror", "3 void lookups");
+}
+
+/* Macros, explanations, clients and identities. */
+static void test_macros(void)
+{
 	/* macros */
 	mf("192.0.2.1", "user-john@macro.t", "pass", "%{ir}.%{v}.%{l1r-}.%{d2}");
 	mf("192.0.2.1", "other@macro.t", "fail", "macro name does not exist");
@@ -168,7 +166,11 @@ int main(void)
 		snprintf(longfrom + 300, sizeof longfrom - 300, "@pass.t");
 		mf("198.51.100.1", longfrom, "fail", "300-octet local-part: the policy still applies");
 	}
+}
 
+/* SPF beside iprev on one run, and on many threads at once. */
+static void test_parallel(void)
+{
 	/* SPF beside iprev on one run: both complete after one dns_run_wait */
 	{
 		dns_run *run = dns_run_new(res, 5);
@@ -205,7 +207,12 @@ int main(void)
 		}
 		TAP_INT(total, 0, "threads: every evaluation of 4 x 50 runs right");
 	}
+}
 
+/* The whole-record syntax check (RFC 7208 12). */
+static void test_syntax(void)
+{
+	char err[256];
 	/* the syntax check */
 	syn("v=spf1", 1, "empty record");
 	syn("v=spf1 a mx ptr -all", 1, "plain");
@@ -239,7 +246,11 @@ int main(void)
 		TAP_OK(spf_record_check(big, sizeof big, err, sizeof err) < 0, "over-long record rejected");
 		TAP_OK(spf_record_check("v=spf1 -all", 0, err, sizeof err) < 0, "length 0 rejected");
 	}
+}
 
+/* The spf_record readiness walk. */
+static void test_policy(void)
+{
 	/* the spf_record readiness walk */
 	pol("pol-ok.t", CHK_PASS, 2, 0, "-all");
 	pol("soft.t", CHK_PASS, 0, 0, "~all");
@@ -257,7 +268,22 @@ int main(void)
 	pol("pol-macro.t", CHK_PASS, 1, 0, "~all");
 	pol("pol-slow.t", CHK_TEMPERROR, -1, 0, NULL);
 	pol("slow.t", CHK_TEMPERROR, -1, 0, NULL);
+}
 
+int main(void)
+{
+	char err[256];
+	dns_options o = { .table_file = "tests/unit/data/spf.tab" };
+	tap_name = "test_spf";
+	res = dns_resolver_new(&o, err, sizeof err);
+	TAP_OK(res != NULL, "table loads (%s)", res ? "" : err);
+	if (res == NULL)
+		return 1;
+	test_results();
+	test_macros();
+	test_parallel();
+	test_syntax();
+	test_policy();
 	dns_resolver_free(res);
 	return TAP_DONE();
 }
