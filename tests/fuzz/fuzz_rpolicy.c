@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the responder's reader of Authentication-Results
  * values (responder/rpolicy.c) and its sender/loop rules: the first byte
- * picks the field, the rest is the value.
+ * picks the field, the rest is the value.  Meaning: an Auto-Submitted or
+ * Precedence value read with a comment put in front gives the same bits.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.n_our_domains = 1;
 	in.auth = &a;
 	(void)rpolicy_decide(&in);
+	/* meaning: a comment before the value changes nothing (CFWS) */
+	{
+		static const char pre[] = "(x\\)) ";   /* a comment with a quoted-pair */
+		size_t cn = sizeof pre - 1 + size - 1;
+		char *c = malloc(cn + 1);
+		if (c == NULL)
+			abort();
+		memcpy(c, pre, sizeof pre - 1);
+		memcpy(c + sizeof pre - 1, v, size - 1);
+		c[cn] = 0;
+		if (rpolicy_field("Auto-Submitted", c, cn) != rpolicy_field("Auto-Submitted", v, size - 1) ||
+		    rpolicy_field("Precedence", c, cn) != rpolicy_field("Precedence", v, size - 1))
+			abort();
+		free(c);
+	}
 	(void)rpolicy_sender_ok(v);
 	free(v);
 	return 0;
