@@ -159,4 +159,20 @@ check_eq "$(grep -c -a 'after-the-nul' "$T/att" 2>/dev/null)" 1 "its forward: th
 check_eq "$("$PY" -c 'import sys; print(open(sys.argv[1], "rb").read().split(b"--decoded--")[-1].count(b"x" * 1000000))' "$T/att" 2>&1)" 1 \
 	"its forward: the 1 MB line is carried whole (encoded)"
 check_eq "$(grep -c -a 'END-OF-THE-LONG-LINE' "$T/att" 2>/dev/null)" 1 "its forward: the DSN goes on after the long line"
+
+# a header line of 5,000 octets in the returned message: no MIME encoding
+# shortens it, so the DSN goes along as it came, base64
+printf 'From: x@example.org\r\nSubject: three\r\n\r\nbody\r\n' | srun -f third@example.org -a 2001:db8::1 -q S6 test
+tok=$(token_of 9)
+"$PY" - "$T/dsn.eml" "$T/longhdr.eml" <<'EOP'
+import sys
+s = open(sys.argv[1], 'rb').read()
+s = s.replace(b'Subject: Your IPv6 mail test (reply B)\n', b'Subject: ' + b'y' * 5000 + b'\n', 1)
+open(sys.argv[2], 'wb').write(s)
+EOP
+srun -t "bounce+$tok@dual.example" -q S7 dsn <"$T/longhdr.eml"
+check_match "$(tail -n 1 "$T/log")" 'S7: .*decision=forwarded' "DSN with a 5,000-octet header line: forwarded"
+v=$(chk --dump-attachment "$T/att2" "$S/10.eml")
+check_match "$v" "dkim=pass longest=[0-9]{1,3} nul=0 crlf=1 .*application/octet-stream" "its forward: DKIM passes, no line over 998, the DSN as application/octet-stream"
+check_eq "$(cmp "$T/att2" "$T/longhdr.eml" >/dev/null 2>&1 && echo same)" same "its forward: the attachment is the DSN octet for octet"
 finish
