@@ -50,6 +50,7 @@ static const key keys[] = {
 	K(action_iprev_fail, T_ACTION),
 	K(action_dmarc_reject, T_ACTION),
 	K(action_dmarc_quarantine, T_ACTION),
+	K(action_dmarc_permerror, T_ACTION),
 	K(action_null_mx, T_ACTION),
 	K(action_temperror, T_ACTION_TEMP),
 	K(readiness_checks, T_BOOL),
@@ -412,6 +413,7 @@ conf *conf_new(void)
 	c->action_iprev_fail = CONF_ACT_TAG;
 	c->action_dmarc_reject = CONF_ACT_REJECT;
 	c->action_dmarc_quarantine = CONF_ACT_QUARANTINE;
+	c->action_dmarc_permerror = CONF_ACT_REJECT;   /* RFC 7489 6.6.1 */
 	c->action_null_mx = CONF_ACT_REJECT;
 	c->action_temperror = CONF_ACT_TEMPFAIL;
 	c->readiness_checks = 1;

@@ -77,6 +77,7 @@ typedef struct conf {
 	conf_action action_iprev_fail;
 	conf_action action_dmarc_reject;
 	conf_action action_dmarc_quarantine;
+	conf_action action_dmarc_permerror;   /* several From fields or mailboxes */
 	conf_action action_null_mx;
 	conf_action action_temperror;        /* accept or tempfail only */
 	/* headers and checks */

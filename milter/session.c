@@ -97,6 +97,7 @@ typedef struct msg {
 	unsigned *del_ar, *del_report;   /* ascending while collecting */
 	size_t n_del_ar, n_del_report, cap_del_ar, cap_del_report;
 	size_t n_from;                   /* From fields seen */
+	int from_mailboxes;              /* of the first: mailaddr_parse_from() */
 	char *from_value[MSESS_MAX_FROM];   /* the first of them, as received */
 	size_t from_len[MSESS_MAX_FROM];
 	char from_domain[DNS_TEXT_MAX + 1];
@@ -241,13 +242,13 @@ static void push_idx(unsigned **v, size_t *n, size_t *cap, unsigned idx)
 }
 
 /* RFC 8601 5: a field with our authserv-id (compared without case, as
- * host names are) was forged or is left over from a relay loop. */
+ * host names are) was forged or is left over from a relay loop; so is one
+ * without a readable authserv-id or with ours as its first word to a
+ * lenient reader (authres_claims_id()): none of them may survive. */
 static int ours(const msess *s, const char *value)
 {
-	char id[CONF_STR_MAX];
 	value = value ? value : "";
-	return authres_authserv_id(value, strlen(value), id, sizeof id) == 0 &&
-	    strcasecmp(id, s->g->cf->authserv_id) == 0;
+	return authres_claims_id(value, strlen(value), s->g->cf->authserv_id);
 }
 
 /* The message's DNS run, created on first use. */
@@ -293,7 +294,8 @@ void msess_header(msess *s, const char *name, const char *value)
 		if (m->n_from++ == 0) {
 			mailaddr first;
 			char err[128];
-			if (mailaddr_parse_from(value, strlen(value), &first, err, sizeof err) >= 1)
+			m->from_mailboxes = mailaddr_parse_from(value, strlen(value), &first, err, sizeof err);
+			if (m->from_mailboxes >= 1)
 				scopy(m->from_domain, sizeof m->from_domain, first.domain);
 		}
 	}
@@ -420,6 +422,11 @@ static void decide(msess *s, decision *d)
 	} else if (m->dmarc == AUTH_FAIL && m->dmarc_applied == DMARC_P_QUARANTINE) {
 		snprintf(det, sizeof det, "DMARC policy of %s quarantines this message", m->from_domain);
 		want(d, cf->action_dmarc_quarantine, "550", "5.7.1", "dmarc_quarantine", det);
+	} else if (m->dmarc == AUTH_PERMERROR && (m->n_from > 1 || m->from_mailboxes > 1)) {
+		/* RFC 7489 6.6.1: no single author domain whose policy could
+		 * apply; such mail is typically rejected */
+		snprintf(det, sizeof det, "DMARC: the author is ambiguous (%s)", m->dmarcv.reason);
+		want(d, cf->action_dmarc_permerror, "550", "5.7.1", "dmarc_permerror", det);
 	} else if (m->dmarc == AUTH_TEMPERROR && (strong(cf->action_dmarc_reject) || strong(cf->action_dmarc_quarantine)))
 		want(d, cf->action_temperror, "451", "4.4.3", "temperror_dmarc",
 		    "Temporary DNS failure evaluating DMARC, try again later");
@@ -470,37 +477,42 @@ static unsigned *descending(const unsigned *v, size_t n)
 	return d;
 }
 
-const msess_result *msess_eom(msess *s, const char *queue_id)
+/* Which lookups of the connection this message started (the others were
+ * known or came from the caches). */
+typedef struct eom_run {
+	int cv_hit;               /* the client's verdicts came from the cache */
+	int iprev_started, helo_started;
+} eom_run;
+
+/* Step 1: every check of the message submitted on its DNS run. */
+static void start_checks(msess *s, eom_run *e)
 {
 	const conf *cf = s->g->cf;
 	msg *m = &s->m;
-	msess_result *r = &m->res;
-	double t0 = now_ms();
-	int iprev_started = 0, helo_started = 0;
 	/* what a client (address and HELO name) was found to be is reused
 	 * across its connections while the cache keeps it */
 	rcache_conn *cv = &m->cv;
-	int cv_hit = s->family && s->helo[0] && rcache_conn_get(s->g->rcache, s->addr, s->helo, cv);
+	e->cv_hit = s->family && s->helo[0] && rcache_conn_get(s->g->rcache, s->addr, s->helo, cv);
 
 	msg_run(s);
 	if (!s->iprev_known && s->family) {
 		if (iprev_from_macro(s))
 			s->iprev_known = 1;
-		else if (cv_hit && cv->have_iprev) {
+		else if (e->cv_hit && cv->have_iprev) {
 			s->iprev = cv->iprev;
 			s->iprev_known = 1;
 		} else {
 			iprev_start(m->run, s->addr, &s->iprev);
-			iprev_started = 1;
+			e->iprev_started = 1;
 		}
 	}
 	if (!s->helo_known && s->helo[0] && s->family) {
-		if (cv_hit) {
+		if (e->cv_hit) {
 			s->helov = cv->helo;
 			s->helo_known = 1;
 		} else {
 			helo_start(m->run, s->helo, s->addr, &s->helov);
-			helo_started = 1;
+			e->helo_started = 1;
 		}
 	}
 	if (cf->readiness_checks) {
@@ -517,23 +529,25 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 		    m->mail_from ? m->mail_from : "", &m->spf_mf);
 		m->spf_started = 1;
 		if (s->helo[0]) {   /* RFC 7208 2.3: the HELO identity too */
-			if (cv_hit)
+			if (e->cv_hit)
 				m->spf_helo = cv->spf_helo;
 			else
 				spf_start(m->run, SPF_SCOPE_HELO, s->addr, s->helo, "", &m->spf_helo);
 			m->spf_helo_started = 1;
 		}
 	}
-	{
-		const char *fv[MSESS_MAX_FROM];
-		size_t nf = m->n_from < MSESS_MAX_FROM ? m->n_from : MSESS_MAX_FROM;
-		for (size_t i = 0; i < nf; i++)
-			fv[i] = m->from_value[i];
-		dmarc_start_from(m->run, fv, m->from_len, nf, &m->dmarcv);
-		m->dmarc_started = 1;
-	}
+	const char *fv[MSESS_MAX_FROM];
+	size_t nf = m->n_from < MSESS_MAX_FROM ? m->n_from : MSESS_MAX_FROM;
+	for (size_t i = 0; i < nf; i++)
+		fv[i] = m->from_value[i];
+	dmarc_start_from(m->run, fv, m->from_len, nf, &m->dmarcv);
+	m->dmarc_started = 1;
+}
 
-	dns_run_wait(m->run);
+/* Step 2, after dns_run_wait(): the verdicts, and the caches filled. */
+static void finish_checks(msess *s, const eom_run *e)
+{
+	msg *m = &s->m;
 	/* key lookups were submitted at end of header and answered by the
 	 * wait; a missing one is looked up within the same deadline */
 	dkimv_eom(start_dkim(s), &m->dkimv);
@@ -556,22 +570,25 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 		rcache_put(s->g->rcache, &m->from);
 		m->have_from = 1;
 	}
-	if (iprev_started && s->iprev.result != AUTH_TEMPERROR)
+	if (e->iprev_started && s->iprev.result != AUTH_TEMPERROR)
 		s->iprev_known = 1;
-	if (helo_started && s->helov.status != CHK_TEMPERROR)
+	if (e->helo_started && s->helov.status != CHK_TEMPERROR)
 		s->helo_known = 1;
-	if (!cv_hit && s->family && s->helo[0] && s->helo_known)
-		rcache_conn_put(s->g->rcache, s->addr, s->helo, iprev_started, &s->iprev,
+	if (!e->cv_hit && s->family && s->helo[0] && s->helo_known)
+		rcache_conn_put(s->g->rcache, s->addr, s->helo, e->iprev_started, &s->iprev,
 		    &s->helov, &m->spf_helo);
 	if (s->family == 0) {
 		memset(&s->iprev, 0, sizeof s->iprev);
 		s->iprev.result = AUTH_NONE;
 	}
+}
 
-	decision d;
-	decide(s, &d);
-
-	/* headers */
+/* Step 3: the header changes and the reply of decision d. */
+static void fill_result(msess *s, const decision *d)
+{
+	const conf *cf = s->g->cf;
+	msg *m = &s->m;
+	msess_result *r = &m->res;
 	memset(r, 0, sizeof *r);
 	m->del_ar_desc = descending(m->del_ar, m->n_del_ar);
 	m->del_report_desc = descending(m->del_report, m->n_del_report);
@@ -582,25 +599,30 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	render_ar(s);
 	r->ar_value = m->ar;
 	if (cf->readiness_checks && cf->readiness_header) {
-		sb_add(&m->report, " %s; action=%s", cf->authserv_id, conf_action_str(d.action));
+		sb_add(&m->report, " %s; action=%s", cf->authserv_id, conf_action_str(d->action));
 		if (m->have_env)
 			report_group(&m->report, "envelope-from", &m->env);
 		if (m->have_from)
 			report_group(&m->report, "header-from", &m->from);
 		r->report_value = m->report.p;
 	}
-	r->action = d.action;
-	if (d.action == CONF_ACT_REJECT || d.action == CONF_ACT_TEMPFAIL) {
-		r->rcode = d.rcode;
-		r->xcode = d.xcode;
-		safe_text(m->text, sizeof m->text, d.detail);
+	r->action = d->action;
+	if (d->action == CONF_ACT_REJECT || d->action == CONF_ACT_TEMPFAIL) {
+		r->rcode = d->rcode;
+		r->xcode = d->xcode;
+		safe_text(m->text, sizeof m->text, d->detail);
 		r->text = m->text;
-	} else if (d.action == CONF_ACT_QUARANTINE) {
-		snprintf(m->text, sizeof m->text, "mxready: %s", d.why);
+	} else if (d->action == CONF_ACT_QUARANTINE) {
+		snprintf(m->text, sizeof m->text, "mxready: %s", d->why);
 		r->quarantine_reason = m->text;
 	}
+}
 
-	/* the one verdict line */
+/* Step 4: the one verdict line (docs/logging.md). */
+static void log_verdict(msess *s, const decision *d, const eom_run *e, const char *queue_id, double t0)
+{
+	msg *m = &s->m;
+	msess_result *r = &m->res;
 	const rcache_sum *sender = m->have_env ? &m->env : m->have_from ? &m->from : NULL;
 	vlog_line *l = &m->log;
 	vlog_begin(l, queue_id);
@@ -608,7 +630,7 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	vlog_add(l, "family", s->family == 4 ? "ipv4" : s->family == 6 ? "ipv6" : "none");
 	vlog_add(l, "client_name", s->iprev.name[0] ? s->iprev.name : "unknown");
 	vlog_add(l, "helo", s->helo[0] ? s->helo : "-");
-	vlog_add(l, "helo_check", s->helo_known || helo_started ? result_chk_str(s->helov.status) : "-");
+	vlog_add(l, "helo_check", s->helo_known || e->helo_started ? result_chk_str(s->helov.status) : "-");
 	vlog_add(l, "iprev", result_auth_str(s->iprev.result));
 	vlog_add(l, "spf", result_auth_str(m->spf));
 	vlog_add(l, "dkim", result_auth_str(m->dkim));
@@ -623,8 +645,8 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	vlog_add(l, "readiness", sender ? result_chk_str(sender->verdict) : "-");
 	vlog_add(l, "auth", m->auth ? "yes" : "no");
 	vlog_add(l, "trusted", s->trusted ? "yes" : "no");
-	vlog_add(l, "action", conf_action_str(d.action));
-	vlog_add(l, "reason", *d.why ? d.why : "-");
+	vlog_add(l, "action", conf_action_str(d->action));
+	vlog_add(l, "reason", *d->why ? d->why : "-");
 	if (r->rcode)
 		vlog_addf(l, "reply", "%s %s", r->rcode, r->xcode);
 	else
@@ -633,5 +655,19 @@ const msess_result *msess_eom(msess *s, const char *queue_id)
 	vlog_addf(l, "ms", "%.0f", now_ms() - t0);
 	r->log_line = vlog_end(l);
 	vlog_emit(l);
-	return r;
+}
+
+const msess_result *msess_eom(msess *s, const char *queue_id)
+{
+	double t0 = now_ms();
+	eom_run e = { 0, 0, 0 };
+	decision d;
+
+	start_checks(s, &e);
+	dns_run_wait(s->m.run);
+	finish_checks(s, &e);
+	decide(s, &d);
+	fill_result(s, &d);
+	log_verdict(s, &d, &e, queue_id, t0);
+	return &s->m.res;
 }

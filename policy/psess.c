@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "authres.h"
 #include "helo.h"
 #include "iprev.h"
 #include "mailaddr.h"
@@ -300,28 +301,16 @@ static void tb_add(tbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* An RFC 8601 / RFC 2045 value: token (or local@domain) as is, otherwise a
- * quoted-string of printable ASCII. */
+/* An RFC 8601 2.2 pvalue, as core/authres.c writes it: a token or
+ * [local-part] "@" domain-name as is, anything else (such as "@" or "x@")
+ * a quoted-string of printable ASCII. */
 static void tb_value(tbuf *b, const char *v)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789!#$%&'*+-.^_`{|}~@";
 	char q[2 * 320 + 3];
-	size_t o = 0;
-	if (*v && strspn(v, ok) == strlen(v) && strchr(v, '@') == strrchr(v, '@') && strlen(v) < 320) {
-		tb_add(b, "%s", v);
+	if (authres_pvalue(q, sizeof q, v) >= sizeof q) {
+		b->full = 1;       /* never a cut value: the item is dropped */
 		return;
 	}
-	q[o++] = '"';
-	for (const unsigned char *p = (const unsigned char *)v; *p && o + 3 < sizeof q; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			continue;
-		if (*p == '"' || *p == '\\')
-			q[o++] = '\\';
-		q[o++] = (char)*p;
-	}
-	q[o++] = '"';
-	q[o] = 0;
 	tb_add(b, "%s", q);
 }
 

@@ -1,7 +1,9 @@
 /*
  * Loop and abuse rules of the autoresponder (RFC 3834 2, 3.1.7, 5; RFC 2369
- * and 2919 list fields) and the reader of our Authentication-Results field
- * (RFC 8601 2.2: authserv-id, then "; method=result ptype.prop=value").
+ * and 2919 list fields) and what it takes from our Authentication-Results
+ * field (RFC 8601 2.2, 2.7), read by core/authres.c's parser: the SPF
+ * result keyed smtp.mailfrom (never smtp.helo), the best DKIM result, the
+ * DMARC and iprev results.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -10,8 +12,6 @@
 
 #include "authres.h"
 #include "rpolicy.h"
-
-#define RPOLICY_AR_MAX 4096         /* an A-R value considered */
 
 void rpolicy_auth_init(rpolicy_auth *a)
 {
@@ -22,137 +22,90 @@ void rpolicy_auth_init(rpolicy_auth *a)
 	snprintf(a->iprev, sizeof a->iprev, "none");
 }
 
-/* Copies value into out without comments and line ends; quoted strings are
- * kept (with their quotes) so that ';' inside them is not a separator. */
-static void strip(const char *v, size_t len, char *out, size_t outlen)
+/* dst = the result word of r (lower case from the parser), cut to fit. */
+static void set_result(char *dst, size_t dlen, const authres_result *r)
 {
-	size_t o = 0;
-	int depth = 0, q = 0;
+	snprintf(dst, dlen, "%s", r->result);
+}
 
-	for (size_t i = 0; i < len && o + 1 < outlen; i++) {
-		char c = v[i];
-		if (c == '\r' || c == '\n' || c == '\t')
-			c = ' ';
-		if ((unsigned char)c < 0x20 || c == 0x7f)
-			continue;
-		if (q) {
-			if (c == '\\' && i + 1 < len) {
-				out[o++] = c;
-				c = v[++i];
-				if (o + 1 < outlen)
-					out[o++] = c;
-				continue;
-			}
-			if (c == '"')
-				q = 0;
-			out[o++] = c;
-			continue;
-		}
-		if (depth) {
-			if (c == '\\' && i + 1 < len)
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-			continue;
-		}
-		if (c == '(') {
-			depth = 1;
-			continue;
-		}
-		if (c == '"')
-			q = 1;
-		out[o++] = c;
+/* dst = "ptype.property=value" of r, printable ASCII only (the reply
+ * quotes it), "" when r lacks the property. */
+static void set_prop(char *dst, size_t dlen, const authres_result *r, const char *ptype,
+    const char *property)
+{
+	const char *v = authres_prop_value(r, ptype, property);
+	size_t o;
+	dst[0] = '\0';
+	if (v == NULL)
+		return;
+	o = (size_t)snprintf(dst, dlen, "%s.%s=", ptype, property);
+	for (; *v && o + 1 < dlen; v++)
+		dst[o++] = (*v < 0x20 || *v >= 0x7f) ? '?' : *v;
+	dst[o < dlen ? o : dlen - 1] = '\0';
+}
+
+/* The SPF result of the MAIL FROM identity (RFC 8601 2.7.2: keyed by
+ * smtp.mailfrom); one without any smtp property only if there is none
+ * keyed so; never the HELO identity's (smtp.helo). */
+static const authres_result *spf_mailfrom(const authres_parsed *p)
+{
+	const authres_result *r = authres_find(p, "spf", "smtp", "mailfrom");
+	for (size_t i = 0; r == NULL && i < p->n_res; i++)
+		if (strcmp(p->res[i].method, "spf") == 0 &&
+		    authres_prop_value(&p->res[i], "smtp", "helo") == NULL)
+			r = &p->res[i];
+	return r;
+}
+
+static void fill(rpolicy_auth *a, const authres_parsed *p)
+{
+	const authres_result *r;
+	if ((r = spf_mailfrom(p)) != NULL) {
+		set_result(a->spf, sizeof a->spf, r);
+		set_prop(a->spf_prop, sizeof a->spf_prop, r, "smtp", "mailfrom");
 	}
-	out[o] = 0;
-}
-
-static const char *skipws(const char *p)
-{
-	while (*p == ' ')
-		p++;
-	return p;
-}
-
-static void set_result(char *dst, size_t dlen, const char *res, size_t rlen)
-{
-	size_t n = rlen < dlen - 1 ? rlen : dlen - 1;
-	for (size_t i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)res[i]);
-	dst[n] = 0;
+	/* any passing signature wins, else the first */
+	for (size_t i = 0, seen = 0; i < p->n_res; i++) {
+		r = &p->res[i];
+		if (strcmp(r->method, "dkim") != 0)
+			continue;
+		if (!seen++ || strcmp(r->result, "pass") == 0) {
+			set_result(a->dkim, sizeof a->dkim, r);
+			set_prop(a->dkim_prop, sizeof a->dkim_prop, r, "header", "d");
+		}
+		if (strcmp(r->result, "pass") == 0)
+			break;
+	}
+	if ((r = authres_find(p, "dmarc", NULL, NULL)) != NULL) {
+		set_result(a->dmarc, sizeof a->dmarc, r);
+		set_prop(a->dmarc_prop, sizeof a->dmarc_prop, r, "header", "from");
+	}
+	if ((r = authres_find(p, "iprev", NULL, NULL)) != NULL)
+		set_result(a->iprev, sizeof a->iprev, r);
 }
 
 int rpolicy_auth_parse(const char *value, size_t len, const char *authserv_id, rpolicy_auth *a)
 {
-	char buf[RPOLICY_AR_MAX];
 	char id[RPOLICY_PROP_MAX];
-	const char *p;
-	int dkim_seen_pass = 0;
+	authres_parsed *p;
 
-	if (len > RPOLICY_AR_MAX - 1)
-		len = RPOLICY_AR_MAX - 1;
 	if (authres_authserv_id(value, len, id, sizeof id) < 0)
 		return -1;
 	if (strcasecmp(id, authserv_id) != 0)
 		return 0;
-	strip(value, len, buf, sizeof buf);
-	p = skipws(buf);
-	if (*p == '"') {            /* skip the (quoted) authserv-id */
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && p[1])
-				p++;
-	}
 	if (a->found)
 		return 0;              /* the topmost of ours counts */
 	a->found = 1;
-	/* an optional version after the authserv-id, then resinfo */
-	while ((p = strchr(p, ';')) != NULL) {
-		const char *m, *eq, *r, *end;
-		size_t mn, rn;
-		char props[RPOLICY_PROP_MAX];
-
-		p = skipws(p + 1);
-		end = p;
-		/* the end of this resinfo: next ';' outside quotes */
-		for (int q = 0; *end && (q || *end != ';'); end++)
-			if (*end == '"')
-				q = !q;
-		m = p;
-		eq = memchr(m, '=', (size_t)(end - m));
-		if (eq == NULL)
-			continue;          /* "none" */
-		mn = strcspn(m, "/= ");
-		r = skipws(eq + 1);
-		rn = strcspn(r, " ;");
-		if (r + rn > end)
-			rn = (size_t)(end - r);
-		{
-			const char *pp = skipws(r + rn);
-			size_t pn = (size_t)(end - pp);
-			while (pn && pp[pn - 1] == ' ')
-				pn--;
-			if (pn >= sizeof props)
-				pn = sizeof props - 1;
-			memcpy(props, pp, pn);
-			props[pn] = 0;
-		}
-		if (mn == 3 && strncasecmp(m, "spf", 3) == 0 && strcmp(a->spf, "none") == 0) {
-			set_result(a->spf, sizeof a->spf, r, rn);
-			snprintf(a->spf_prop, sizeof a->spf_prop, "%s", props);
-		} else if (mn == 4 && strncasecmp(m, "dkim", 4) == 0 && !dkim_seen_pass) {
-			set_result(a->dkim, sizeof a->dkim, r, rn);
-			snprintf(a->dkim_prop, sizeof a->dkim_prop, "%s", props);
-			dkim_seen_pass = strcmp(a->dkim, "pass") == 0;
-		} else if (mn == 5 && strncasecmp(m, "dmarc", 5) == 0) {
-			set_result(a->dmarc, sizeof a->dmarc, r, rn);
-			snprintf(a->dmarc_prop, sizeof a->dmarc_prop, "%s", props);
-		} else if (mn == 5 && strncasecmp(m, "iprev", 5) == 0)
-			set_result(a->iprev, sizeof a->iprev, r, rn);
-		p = end;
-		if (*p == 0)
-			break;
+	/* a field of ours that does not parse (or of a version we do not
+	 * know, RFC 8601 2.2) reports nothing: every result stays "none" */
+	if (authres_parse(value, len, &p) < 0)
+		return -1;
+	if (p->version > 1) {
+		authres_parsed_free(p);
+		return -1;
 	}
+	fill(a, p);
+	authres_parsed_free(p);
 	return 1;
 }
 

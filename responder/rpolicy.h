@@ -5,8 +5,7 @@
  * backscatter rule, sender syntax; and the authentication results it
  * reports, read only from the Authentication-Results field (RFC 8601) that
  * carries our own authserv-id (the milter removes forged copies of it).
- * The authserv-id is read by core/authres.h's authres_authserv_id(); the
- * resinfo part (method=result ptype.prop=value) by the reader here.
+ * The field is read by core/authres.h's parser (authres_parse()).
  */
 #include <stddef.h>
 
@@ -20,7 +19,7 @@ typedef struct rpolicy_auth {
 	char dkim[RPOLICY_RESULT_MAX];  /* "pass" if any signature passed */
 	char dmarc[RPOLICY_RESULT_MAX];
 	char iprev[RPOLICY_RESULT_MAX];
-	char spf_prop[RPOLICY_PROP_MAX];    /* "smtp.mailfrom=..." as reported */
+	char spf_prop[RPOLICY_PROP_MAX];    /* "smtp.mailfrom=..." (value unquoted) */
 	char dkim_prop[RPOLICY_PROP_MAX];   /* "header.d=..." of the best signature */
 	char dmarc_prop[RPOLICY_PROP_MAX];  /* "header.from=..." */
 } rpolicy_auth;
@@ -54,8 +53,13 @@ typedef struct rpolicy_input {
 /* Resets a to "none" everywhere, found 0. */
 void rpolicy_auth_init(rpolicy_auth *a);
 /* Reads one Authentication-Results field value.  If its authserv-id equals
- * ours (case-insensitive) and a is not yet filled, fills a and returns 1;
- * returns 0 for another authserv-id, -1 if the value is malformed. */
+ * ours (case-insensitive) and a is not yet filled, fills a and returns 1:
+ * spf is the result keyed smtp.mailfrom (else one with no smtp.helo; the
+ * HELO result never), dkim any passing signature's (else the first), dmarc
+ * and iprev the first.  Returns 0 for another authserv-id or when a is
+ * filled already, -1 if the value has no authserv-id, or is ours but does
+ * not parse or has a version other than 1 (then a is marked found with
+ * every result "none": the topmost field of ours counts, readable or not). */
 int rpolicy_auth_parse(const char *value, size_t len, const char *authserv_id, rpolicy_auth *a);
 /* 1 if s is a plain address (dot-atom or simple local part, host-name
  * domain, printable ASCII without specials, at most RPOLICY_ADDR_MAX). */

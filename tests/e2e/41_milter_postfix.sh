@@ -126,6 +126,52 @@ else
 fi
 check_match "$(vwait "$qa")" "^[-0-9T:.]+ mxready-milter\[[0-9]+\]: notice: $qa: client=5\.0\.2\.11 family=ipv4 client_name=mx1\.good\.xtest helo=mx1\.good\.xtest .*iprev=pass .*dkim=pass .*mail_from=good\.xtest header_from=good\.xtest mx=pass mx_ipv6=pass dnssec=pass dane=pass .*action=accept" "A: verdict line with the Postfix queue id"
 
+# A2 (issue 14 item 3): forged fields with our authserv-id behind what a
+# lenient reader skips: 100 nested comments, VT, FF, 0x1c, 0xA0, UTF-8 NBSP
+# (python3-authres reads each as ours, with dkim=pass).  All removed:
+# python3-authres finds one field with our id, ours, without a dkim=pass.
+$PY - "$T/a2.eml" <<'EOP'
+import sys
+deep = "(" * 100 + ")" * 100
+pre = [" " + deep + " ", "\x0b", "\x0c", "\x1c", "\xa0", "\xc2\xa0", " (x\\) mx.test.example (y)) "]
+msg = b"From: Alice <alice@good.xtest>\r\nTo: bob@example.net\r\nSubject: t41-a2\r\n"
+msg += b"Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <a2@t41>\r\n"
+for p in pre:
+    msg += b"Authentication-Results:" + p.encode("latin-1") + b"mx.test.example; dkim=pass header.d=forged.example\r\n"
+msg += b"Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example\r\n\r\nHello.\r\n"
+open(sys.argv[1], "wb").write(msg)
+EOP
+send a2 --server 127.0.0.1 --port "$PORT" --xclient-addr 5.0.2.11 --xclient-name mx1.good.xtest \
+	--helo mx1.good.xtest --from alice@good.xtest --data "$T/a2.eml"
+check_match "$(qid_of a2)" '^[0-9A-F]+$' "A2: message with 7 forged fields queued"
+f=$(pf_wait_mail '^Subject: t41-a2')
+if [ -n "$f" ]; then
+	check_nomatch "$(pf_headers "$f")" 'forged\.example' "A2: every forged field removed (deep comments, VT, FF, 0x1c, 0xA0, NBSP)"
+	check_match "$(pf_headers "$f")" 'Authentication-Results: other\.example; spf=pass' "A2: the foreign field kept"
+	out=$($PY - "$f" <<'EOP' 2>&1
+import re, sys
+import authres
+raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[0].replace(b"\r\n", b"\n")
+fields = re.split(rb"\n(?![ \t])", raw)
+ours = []
+for f in fields:
+    if not f.lower().startswith(b"authentication-results:"):
+        continue
+    text = re.sub(r"\n(?=[ \t])", "", f.decode("latin-1"))
+    try:
+        h = authres.all_features().parse(text)
+    except Exception:
+        continue
+    if h.authserv_id == "mx.test.example":
+        ours.append([(r.method, r.result) for r in h.results])
+print("%d ours, dkim=pass in %d" % (len(ours), sum(("dkim", "pass") in r for r in ours)))
+EOP
+)
+	check_eq "$out" "1 ours, dkim=pass in 0" "A2: python3-authres reads one field with our id (ours), no dkim=pass"
+else
+	fail "A2: message not delivered" "$(tail -n 5 "$PF_MAILLOG")"
+fi
+
 # Over ::1 where the kernel has IPv6 (the XCLIENT cases play IPv6 clients
 # over either transport)
 S6=::1; [ "$PF_HAVE_IPV6" = 1 ] || S6=127.0.0.1
@@ -156,6 +202,17 @@ fi
 send b3 --server 127.0.0.1 --port "$PORT" --helo localhost --from alice@good.xtest --h-Subject t41-b3
 check_match "$(final_reply b3)" '^550 5\.7\.1 DMARC' "B3: unaligned mail under p=reject: 550 5.7.1"
 check_match "$(grep 'client=127.0.0.1 ' "$T/milter.log" | tail -n 1)" 'client=127\.0\.0\.1 family=ipv4 client_name=localhost .*iprev=pass spf=fail dkim=none dmarc=fail .*action=reject reason=dmarc_reject reply="550 5\.7\.1"' "B3: the 127.0.0.1 client itself, family=ipv4, DMARC reject"
+# B5 (issue 14 item 5): the author is ambiguous, from an unaligned client
+# (127.0.0.1 is not good.xtest's): two From fields, or one From field with
+# two mailboxes: DMARC permerror, action_dmarc_permerror (default reject)
+printf 'From: alice@good.xtest\r\nFrom: mallory@bad.xtest\r\nTo: bob@example.net\r\nSubject: t41-b5\r\n\r\nx\r\n' >"$T/b5.eml"
+send b5 --server 127.0.0.1 --port "$PORT" --helo localhost --from alice@good.xtest --data "$T/b5.eml"
+check_match "$(final_reply b5)" '^550 5\.7\.1 DMARC: the author is ambiguous' "B5: two From fields: 550 5.7.1"
+check_match "$(grep 'client=127.0.0.1 ' "$T/milter.log" | tail -n 1)" 'dmarc=permerror .*header_from=multiple .*action=reject reason=dmarc_permerror reply="550 5\.7\.1"' "B5: verdict line reason=dmarc_permerror"
+printf 'From: alice@good.xtest, mallory@bad.xtest\r\nTo: bob@example.net\r\nSubject: t41-b5b\r\n\r\nx\r\n' >"$T/b5b.eml"
+send b5b --server 127.0.0.1 --port "$PORT" --helo localhost --from alice@good.xtest --data "$T/b5b.eml"
+check_match "$(final_reply b5b)" '^550 5\.7\.1 DMARC: the author is ambiguous' "B5: one From field with two mailboxes: 550 5.7.1"
+check_eq "$(pf_mail_grep '^Subject: t41-b5')" "" "B5: neither delivered"
 # B4: DKIM-signed over ::1 from an address good.xtest's SPF does not list
 # (a forwarder): the aligned signature carries DMARC
 mkmsg "$T/b4.eml" alice@good.xtest t41-b4 sign

@@ -121,6 +121,15 @@ for mode in socket spawn; do
 		start_pd "$T/pd.conf" 2 || fail "daemon restart"; fi
 done
 
+# issue 14 item 10: HELO "@" and sender "x@" are no RFC 8601 pvalue as they
+# are: quoted, so python3-authres keeps both properties
+ar13=$(sed -n 's/^action=PREPEND //p' "$T/socket.13_at_values.got" | /usr/bin/python3 -c '
+import sys, authres
+h = authres.all_features().parse(sys.stdin.read().strip())
+print(" ".join("%s=%s:%s.%s=%s" % (r.method, r.result, p.type, p.name, p.value) for r in h.results if r.method == "spf" for p in r.properties))
+' 2>&1)
+check_match "$ar13" '^spf=[a-z]+:smtp\.mailfrom=x@ spf=[a-z]+:smtp\.helo=@$' "python3-authres keeps smtp.mailfrom=x@ and smtp.helo=@ ($ar13)"
+
 # every reply line fits a header line (RFC 5322 2.1.1: 998 octets)
 long=$(cat "$T"/socket.*.got "$T"/spawn.*.got | awk 'length($0) > 998' | wc -l)
 check_eq "$long" 0 "no reply line longer than 998 octets"

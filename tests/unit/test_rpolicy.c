@@ -1,6 +1,7 @@
 /* Unit tests of the responder's RFC 3834 rules, the backscatter rule and
  * the reader of our Authentication-Results field. */
 #include <stdio.h>
+#include <stdlib.h>
 #include "tap.h"
 /* compiled in directly: unit tests link only the core library */
 #include "../../responder/rpolicy.c"
@@ -108,6 +109,54 @@ int main(void)
 		rpolicy_auth_parse("mx.example; spf=fail", 20, "mx.example", &b);
 		TAP_STR(b.spf, "pass", "the first (topmost) field of ours counts");
 	}
+	/* issue 14 item 2a: the HELO result (rendered first by the milter)
+	 * never stands for the MAIL FROM one */
+	TAP_INT(ar("mx.example; spf=pass smtp.helo=mx.attacker.example;\r\n\tspf=fail"
+	    " smtp.mailfrom=forged@victim.example; dkim=none", &a), 1, "2a: helo pass, mailfrom fail parsed");
+	TAP_STR(a.spf, "fail", "2a: spf is the smtp.mailfrom result, not the first spf=");
+	TAP_STR(a.spf_prop, "smtp.mailfrom=forged@victim.example", "2a: its property");
+	TAP_INT(dec("forged@victim.example", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER,
+	    "2a: forged MAIL FROM behind a passing HELO: suppressed");
+	ar("mx.example; spf=fail smtp.mailfrom=forged@victim.example; spf=pass smtp.helo=mx.attacker.example", &a);
+	TAP_STR(a.spf, "fail", "2a: in either order");
+	ar("mx.example; spf=pass smtp.helo=mx.attacker.example; dkim=none", &a);
+	TAP_STR(a.spf, "none", "2a: a HELO result alone is no MAIL FROM result");
+	/* issue 14 item 2b: attacker text inside quoted values (a HELO name,
+	 * an SPF explanation) never becomes a result: the field as the
+	 * milter renders it */
+	{
+		spf_verdict mf, helo;
+		dkimv_verdict dk;
+		memset(&mf, 0, sizeof mf);
+		memset(&helo, 0, sizeof helo);
+		memset(&dk, 0, sizeof dk);
+		helo.result = AUTH_PASS;
+		snprintf(helo.domain, sizeof helo.domain, "a\\\";dkim=pass;x=\\\"");
+		mf.result = AUTH_FAIL;
+		snprintf(mf.identity, sizeof mf.identity, "forged@victim.example");
+		snprintf(mf.reason, sizeof mf.reason, "x\\\"; dkim=pass; y=\\\" \\");
+		dk.result = AUTH_NONE;
+		authres_input in = { .authserv_id = "mx.example", .spf_helo = &helo, .spf_mailfrom = &mf, .dkim = &dk };
+		char *v = authres_render(&in);
+		TAP_OK(v && strstr(v, "dkim=pass;") != NULL, "2b: the rendered field holds the text dkim=pass;");
+		TAP_INT(ar(v ? v : "", &a), 1, "2b: hostile HELO and reason: parsed");
+		TAP_STR(a.dkim, "none", "2b: no dkim=pass injected through quoted values");
+		TAP_STR(a.spf, "fail", "2b: spf=fail of the MAIL FROM");
+		TAP_INT(dec("forged@victim.example", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER, "2b: suppressed");
+		free(v);
+		TAP_INT(ar("mx.example; spf=fail smtp.mailfrom=forged@victim.example; spf=pass"
+		    " smtp.helo=\"a\\\";dkim=pass;x=\\\"\"", &a), 1, "2b: hand-written quoted-pairs parsed");
+		TAP_STR(a.dkim, "none", "2b: ... no dkim=pass");
+		TAP_INT(ar("mx.example; spf=fail reason=\"(\\\"; dkim=pass\" smtp.mailfrom=f@v.example;"
+		    " dkim=fail (x\\); dkim=pass) header.d=v.example", &a), 1, "2b: parentheses and quotes mixed");
+		TAP_STR(a.dkim, "fail", "2b: ... dkim=pass inside a comment ignored");
+	}
+	TAP_INT(ar("mx.example; spf=pass smtp.mailfrom=a@example.org; dkim=pass \"", &a), -1,
+	    "a field of ours that does not parse");
+	TAP_STR(a.dkim, "none", "... reports nothing");
+	TAP_INT(a.found, 1, "... but is the topmost of ours");
+	TAP_INT(ar("mx.example 2; dkim=pass", &a), -1, "a version we do not know is not read");
+	TAP_STR(a.dkim, "none", "... reports nothing");
 	/* backscatter */
 	ar("mx.example; spf=fail smtp.mailfrom=a@example.org; dkim=none", &a);
 	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER, "SPF fail, no DKIM: suppressed");
