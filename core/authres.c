@@ -845,15 +845,15 @@ int authres_claims_id(const char *value, size_t len, const char *id)
 	size_t idlen = id ? strlen(id) : 0, end, k = 0;
 	char *got;
 	int claims;
-	if (value == NULL || idlen == 0)
-		return value != NULL;
+	if (value == NULL)
+		return 0;
 	got = malloc(len + 1);
 	if (got == NULL)
 		return 1;          /* cannot tell: take it as ours */
-	claims = authres_authserv_id(value, len, got, len + 1) < 0 || strcasecmp(got, id) == 0;
+	claims = authres_authserv_id(value, len, got, len + 1) < 0 || (idlen && strcasecmp(got, id) == 0);
 	free(got);
-	if (claims)
-		return 1;
+	if (claims || idlen == 0)
+		return claims;
 	/* whole tokens before the first ';', whatever surrounds them */
 	end = head_end(value, len);
 	while (k < end) {

@@ -422,8 +422,18 @@ if [ $MILTER_OK = 1 ]; then
 	send ds forged@resp-v4.xtest
 	check_match "$(waitlog 'sender=forged@resp-v4\.xtest' 20)" 'decision=suppressed reason=backscatter spf=fail' \
 		"backscatter: SPF fail without DKIM pass is not answered"
+	# issue 14 item 2a: HELO resp-ds.xtest passes SPF (its record lists the
+	# ds host) and is rendered before the MAIL FROM result, which fails
+	send ds forged-helo@resp-v4.xtest --helo resp-ds.xtest
+	check_match "$(waitlog 'sender=forged-helo@resp-v4\.xtest' 20)" 'decision=suppressed reason=backscatter spf=fail' \
+		"backscatter: a passing HELO does not stand for the failing MAIL FROM"
+	# item 2b: attacker text inside the quoted HELO value injects no dkim=pass
+	send ds forged-inj@resp-v4.xtest --helo 'a\";dkim=pass;x=\"'
+	check_match "$(waitlog 'sender=forged-inj@resp-v4\.xtest' 20)" 'decision=suppressed reason=backscatter spf=fail dkim=none' \
+		"backscatter: dkim=pass inside a quoted HELO is no DKIM result"
 fi
 sleep 3
+for u in forged-helo forged-inj; do check_eq "$(count v4 $u)" 0 "backscatter: $u received nothing"; done
 for u in loop1 loop2 loop3 loop4 loop5 loop6; do check_eq "$(count ds $u)" 0 "loop: $u received nothing"; done
 check_eq "$(count v4 forged)" 0 "backscatter: the forged sender received nothing"
 
