@@ -691,8 +691,6 @@ check_eq "$(scan frees $(hfiles $MOD_DIRS))" "" "every x_free() returns early on
 # Temporary exceptions, each removed by the helper named when the split
 # lands on main (issue 14, Structure):
 FUNC_EXCEPTIONS="
-milter/session.c msess_eom ar
-tests/unit/test_authres.c rendering ar
 "
 except_fn() {   # drops the findings listed in FUNC_EXCEPTIONS
 	printf '%s\n' "$FUNC_EXCEPTIONS" | while read -r f fn who; do

@@ -29,11 +29,11 @@ static int ar(const char *v, rpolicy_auth *a)
 	return rpolicy_auth_parse(v, strlen(v), "mx.example", a);
 }
 
-int main(void)
+/* RFC 3834 loop rules and sender syntax. */
+static void rules(void)
 {
 	rpolicy_auth a;
 
-	tap_name = "test_rpolicy";
 	rpolicy_auth_init(&a);
 	TAP_INT(dec("user@example.org", NULL, NULL, 0, &a), RPOLICY_REPLY, "plain mail: reply");
 	TAP_INT(dec("", NULL, NULL, 0, &a), RPOLICY_NULL_SENDER, "<>: never (RFC 3834 2)");
@@ -80,7 +80,13 @@ int main(void)
 	TAP_INT(dec("a@[192.0.2.1]", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "address literal");
 	TAP_INT(dec("nodomain", NULL, NULL, 0, &a), RPOLICY_BAD_SENDER, "no domain");
 
-	/* our Authentication-Results only */
+}
+
+/* Our Authentication-Results only, read by core/authres.c's parser. */
+static void reading(void)
+{
+	rpolicy_auth a;
+
 	TAP_INT(ar("mx.example; spf=pass smtp.mailfrom=a@example.org; dkim=pass header.d=example.org;"
 	    " dmarc=pass header.from=example.org; iprev=pass policy.iprev=192.0.2.1", &a), 1, "ours parsed");
 	TAP_STR(a.spf, "pass", "spf");
@@ -109,7 +115,14 @@ int main(void)
 		rpolicy_auth_parse("mx.example; spf=fail", 20, "mx.example", &b);
 		TAP_STR(b.spf, "pass", "the first (topmost) field of ours counts");
 	}
-	/* issue 14 item 2a: the HELO result (rendered first by the milter)
+}
+
+/* Issue 14 item 2: the backscatter rule must not be bypassed. */
+static void bypasses(void)
+{
+	rpolicy_auth a;
+
+	/* 2a: the HELO result (rendered first by the milter)
 	 * never stands for the MAIL FROM one */
 	TAP_INT(ar("mx.example; spf=pass smtp.helo=mx.attacker.example;\r\n\tspf=fail"
 	    " smtp.mailfrom=forged@victim.example; dkim=none", &a), 1, "2a: helo pass, mailfrom fail parsed");
@@ -121,7 +134,7 @@ int main(void)
 	TAP_STR(a.spf, "fail", "2a: in either order");
 	ar("mx.example; spf=pass smtp.helo=mx.attacker.example; dkim=none", &a);
 	TAP_STR(a.spf, "none", "2a: a HELO result alone is no MAIL FROM result");
-	/* issue 14 item 2b: attacker text inside quoted values (a HELO name,
+	/* 2b: attacker text inside quoted values (a HELO name,
 	 * an SPF explanation) never becomes a result: the field as the
 	 * milter renders it */
 	{
@@ -157,7 +170,12 @@ int main(void)
 	TAP_INT(a.found, 1, "... but is the topmost of ours");
 	TAP_INT(ar("mx.example 2; dkim=pass", &a), -1, "a version we do not know is not read");
 	TAP_STR(a.dkim, "none", "... reports nothing");
-	/* backscatter */
+}
+
+static void backscatter(void)
+{
+	rpolicy_auth a;
+
 	ar("mx.example; spf=fail smtp.mailfrom=a@example.org; dkim=none", &a);
 	TAP_INT(dec("a@example.org", NULL, NULL, 0, &a), RPOLICY_BACKSCATTER, "SPF fail, no DKIM: suppressed");
 	ar("mx.example; spf=softfail; dkim=fail", &a);
@@ -172,5 +190,14 @@ int main(void)
 			.auth = &a, .backscatter_reply = 1 };
 		TAP_INT(rpolicy_decide(&in), RPOLICY_REPLY, "backscatter = reply answers anyway");
 	}
+}
+
+int main(void)
+{
+	tap_name = "test_rpolicy";
+	rules();
+	reading();
+	bypasses();
+	backscatter();
 	return TAP_DONE();
 }
