@@ -14,11 +14,13 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 scripts_failed=0
 
-run() {   # run NAME CMD...: output to the log and the terminal
+run() {   # run NAME CMD...: output to the log and the terminal, with its time
 	echo "== $1" | tee -a "$LOG"
 	shift
+	t0=$(date +%s)
 	"$@" >>"$LOG.cur" 2>&1
 	rc=$?
+	echo "time: $name: $(( $(date +%s) - t0 )) s" >>"$LOG.cur"
 	cat "$LOG.cur" >>"$LOG"
 	grep -E '^(PASS|FAIL|SKIP): ' "$LOG.cur"
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$LOG.cur"; then
@@ -67,6 +69,6 @@ for f in build-fuzz/fuzz_*; do
 done
 
 p=$(grep -c '^PASS: ' "$LOG"); f=$(grep -c '^FAIL: ' "$LOG")
-echo "log: $LOG"
+echo "log: $LOG (per-script times: grep ^time: in it)"
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ] && [ "$scripts_failed" -eq 0 ] && [ "$p" -gt 0 ]
