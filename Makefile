@@ -57,6 +57,8 @@ ALLLDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS) $(SANFLAGS)
 CORE_LIBS = -lunbound -lspf2 -lopendkim -lpsl -lssl -lcrypto -lpthread
 JSON_LIBS = -ljson-c
 GMIME_LIBS = $(shell pkg-config --libs gmime-3.0 2>/dev/null)
+# The responder's state store (LMDB, Redis); programs and tests that use it.
+STORE_LIBS = -llmdb -lhiredis
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -107,15 +109,18 @@ $(BUILD)/mxready-policyd: $(POLICY_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUIL
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(CORE_LIBS)
+
+# tests and tools that #include the state store's sources
+$(BUILD)/tests/test_rstore $(BUILD)/tests/rstore_bench: EXTRA_LIBS = $(STORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(EXTRA_LIBS) $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(EXTRA_LIBS) $(CORE_LIBS)
 
 # libFuzzer targets: clang, one binary per tests/fuzz/fuzz_*.c, linked with
 # the core sources compiled again with coverage instrumentation.
@@ -133,7 +138,7 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ)
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(CORE_LIBS)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(CORE_LIBS)
 
 fuzz: $(FUZZ_BIN)
 

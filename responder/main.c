@@ -32,6 +32,8 @@
 #include "rmail.h"
 #include "rpolicy.h"
 #include "rstore.h"
+#include "rstore_lmdb.h"
+#include "rstore_redis.h"
 #include "rsubmit.h"
 #include "token.h"
 #include "../daemon/vlog.h"
@@ -127,13 +129,6 @@ static int random_id(char *out, size_t outlen)
 	return 0;
 }
 
-static void lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 typedef struct ctx {
 	conf *c;
 	rconf *rc;
@@ -154,13 +149,16 @@ typedef struct test_mail {
 	rpolicy_auth auth;
 } test_mail;
 
-/* What the decision step granted: the reply id, and the bounce token of
- * reply B when it could be made and stored. */
+/* What the decision step granted: the reply id, the bounce token of reply
+ * B when it could be made, and the limits charged (to give them back when
+ * no reply could be handed over). */
 typedef struct grant {
 	char id[RMAIL_ID_LEN + 1];
 	char tok[TOKEN_TEXT_LEN + 1];
 	int token_ok;
 	time_t now;
+	char ka[RSTORE_KEY_MAX], kd[RSTORE_KEY_MAX], kc[RSTORE_KEY_MAX];
+	rstore_limit lim[4];
 } grant;
 
 /* Postfix: "(using TLSv1.3 with cipher NAME (256/256 bits) ...)" in our
@@ -247,45 +245,54 @@ static int log_end(vlog_line *l, const char *decision, const char *reason, int r
 	return rc;
 }
 
-/* Step 2, decide (the state seam): counts one reply against the rate
- * limits, draws the reply id and records it with its sender for the bounce
- * path (the token of reply B).  Returns -1 when granted (g filled), else the
- * exit status after logging the decision (suppressed: rate limit; deferred:
- * state store or CSPRNG).  Everything the store decides happens here. */
+/* A failed state store: the decision is "deferred" (exit 75), never "no
+ * limit" or "no history"; the store's own words go to a second line. */
+static int store_defer(ctx *x, vlog_line *l, rstore_status st)
+{
+	char reason[48];
+	snprintf(reason, sizeof reason, "state-store-%s", rstore_status_str(st));
+	vlog_msg(LOG_ERR, "%s: state store %s: %s", x->o.qid ? x->o.qid : "NOQUEUE", rstore_status_str(st),
+	    rstore_error(x->st));
+	return log_end(l, "deferred", reason, EX_TEMPFAIL_);
+}
+
+/* Step 2, decide (the state seam): draws the reply id, then in one step of
+ * the store checks the rate limits (sliding windows; keys an attacker
+ * cannot vary, rstore_key_*: case-folded, without +tag, the organizational
+ * domain, the client's /64, although the reply goes to the address as
+ * written, RFC 5321 2.4), charges them and records the reply with its
+ * sender for the bounce path (the token of reply B).  Returns -1 when
+ * granted (g filled), else the exit status after logging the decision
+ * (suppressed: rate limit; deferred: state store or CSPRNG).  run_test
+ * gives the charges back (rstore_release) if no reply is handed over. */
 static int grant_reply(ctx *x, const char *sender, grant *g, vlog_line *l)
 {
-	char ka[RSTORE_KEY_MAX], kd[RSTORE_KEY_MAX], kc[RSTORE_KEY_MAX];
-	rstore_limit lim[4];
 	static const char *const names[] = { "address", "domain", "client", "total" };
-	int hit;
+	rstore_status st;
+	size_t hit = 0;
 
 	memset(g, 0, sizeof *g);
-	/* counted case-folded: Mixed.Case@ and mixed.case@ share a limit,
-	 * although the reply goes to the address as written (RFC 5321 2.4) */
-	snprintf(ka, sizeof ka, "a:%s", sender);
-	lower(ka);
-	snprintf(kd, sizeof kd, "d:%s", rconf_domain_of(sender));
-	lower(kd);
-	snprintf(kc, sizeof kc, "c:%s", x->o.client_addr && x->o.client_addr[0] ? x->o.client_addr : "unknown");
-	lim[0] = (rstore_limit){ ka, x->rc->rate_per_address, 86400 };
-	lim[1] = (rstore_limit){ kd, x->rc->rate_per_domain, 86400 };
-	lim[2] = (rstore_limit){ kc, x->rc->rate_per_client, 86400 };
-	lim[3] = (rstore_limit){ "t:total", x->rc->rate_total, 3600 };
-	hit = rstore_rate_take(x->st, lim, 4, time(NULL));
-	if (hit == -2)
-		return log_end(l, "deferred", "state-store-error", EX_TEMPFAIL_);
-	if (hit >= 0) {
-		vlog_add(l, "decision", "suppressed");
-		vlog_add(l, "reason", "rate-limit");
-		vlog_add(l, "limit", names[hit]);
-		vlog_emit(l);
-		return EX_OK_;
-	}
+	if (rstore_key_address(sender, g->ka, sizeof g->ka) < 0 || rstore_key_domain(sender, g->kd, sizeof g->kd) < 0)
+		return log_end(l, "suppressed", "bad-sender", EX_OK_);   /* rpolicy_sender_ok let it by */
+	rstore_key_client(x->o.client_addr, x->rc->ipv6_client_prefix, g->kc, sizeof g->kc);
+	g->lim[0] = (rstore_limit){ g->ka, x->rc->rate_per_address, 86400 };
+	g->lim[1] = (rstore_limit){ g->kd, x->rc->rate_per_domain, 86400 };
+	g->lim[2] = (rstore_limit){ g->kc, x->rc->rate_per_client, 86400 };
+	g->lim[3] = (rstore_limit){ "t:total", x->rc->rate_total, 3600 };
 	if (random_id(g->id, sizeof g->id) < 0)
 		return log_end(l, "deferred", "no-random-id", EX_TEMPFAIL_);
 	g->now = time(NULL);
-	g->token_ok = token_make(x->key, x->keylen, g->id, sender, (uint32_t)g->now, g->tok, sizeof g->tok) == 0 &&
-	    rstore_reply_put(x->st, g->id, sender, g->now) == 0;
+	st = rstore_reserve(x->st, g->lim, 4, g->id, sender, g->now, &hit);
+	if (st == RSTORE_LIMIT) {
+		vlog_add(l, "decision", "suppressed");
+		vlog_add(l, "reason", "rate-limit");
+		vlog_add(l, "limit", names[hit < 4 ? hit : 3]);
+		vlog_emit(l);
+		return EX_OK_;
+	}
+	if (st != RSTORE_OK)
+		return store_defer(x, l, st);
+	g->token_ok = token_make(x->key, x->keylen, g->id, sender, (uint32_t)g->now, g->tok, sizeof g->tok) == 0;
 	return -1;
 }
 
@@ -341,10 +348,13 @@ static int submit_reply(ctx *x, const rmail_test *t, int kind, const char *envfr
 	return r;
 }
 
-/* Step 5, log: the one line of a replied test mail. */
-static void log_replied(vlog_line *l, const rmail_test *t, int ra, int rb)
+/* Step 5, log: the one line of a replied (or, when neither reply could be
+ * handed over, deferred or failed) test mail. */
+static void log_replied(vlog_line *l, const rmail_test *t, int ra, int rb, const char *decision)
 {
-	vlog_add(l, "decision", "replied");
+	vlog_add(l, "decision", decision);
+	if (strcmp(decision, "replied") != 0)
+		vlog_add(l, "reason", "submission");
 	vlog_add(l, "reply_id", t->reply_id);
 	vlog_add(l, "reply_a", ra == 0 ? "sent" : "failed");
 	vlog_add(l, "reply_b", rb == 0 ? "sent" : "failed");
@@ -399,13 +409,23 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		    rconf_domain_of(x->rc->dual_address));
 		rb = submit_reply(x, &t, 'B', envfrom);
 	} else
-		vlog_msg(LOG_WARNING, "%s: reply B: cannot make or store the token", x->o.qid ? x->o.qid : "NOQUEUE");
-	log_replied(&l, &t, ra, rb);
+		vlog_msg(LOG_WARNING, "%s: reply B: cannot make the token", x->o.qid ? x->o.qid : "NOQUEUE");
+	rc = EX_OK_;
+	if (ra < 0 && rb < 0) {
+		/* nothing handed over: the charges go back, so that Postfix's retry
+		 * is not counted against the sender (issue 13, item 2) */
+		rstore_status st = rstore_release(x->st, g.lim, 4, g.id);
+		if (st != RSTORE_OK)
+			vlog_msg(LOG_WARNING, "%s: state store: the limits stay charged: %s: %s",
+			    x->o.qid ? x->o.qid : "NOQUEUE", rstore_status_str(st), rstore_error(x->st));
+		/* 75 when a reply failed for a temporary reason: Postfix retries */
+		rc = ra == -1 || rb == -1 ? EX_TEMPFAIL_ : EX_OK_;
+	}
+	log_replied(&l, &t, ra, rb, ra < 0 && rb < 0 ? (rc == EX_TEMPFAIL_ ? "deferred" : "failed") : "replied");
 	ready_report_free(ready);
 	dns_resolver_free(res);
 	free(tm);
-	/* 75 only when neither reply reached Postfix for a temporary reason */
-	return ra == -1 && rb == -1 ? EX_TEMPFAIL_ : EX_OK_;
+	return rc;
 }
 
 static int drop(vlog_line *l, const char *reason)
@@ -416,15 +436,69 @@ static int drop(vlog_line *l, const char *reason)
 	return EX_OK_;
 }
 
+/* The forward of a DSN, once per token (issue 13, item 1): the flag is
+ * checked and the claim taken in one step of the store before the forward
+ * (out, n octets) is handed over; a failure gives the claim back, so that
+ * Postfix's retry can forward.  The exit status, after the decision line. */
+static int forward_once(ctx *x, vlog_line *l, const char *id, const char *sender, char *out, size_t n,
+	int delayed)
+{
+	unsigned flag = delayed ? RSTORE_DELAY_NOTICE : RSTORE_FORWARDED;
+	rstore_status st = rstore_claim(x->st, id, flag, time(NULL));
+	char err[512];
+	int rc;
+
+	if (st != RSTORE_OK) {
+		free(out);
+		switch (st) {
+		case RSTORE_DONE:
+			return drop(l, delayed ? "delay-already-announced" : "already-forwarded");
+		case RSTORE_UNKNOWN:
+			return drop(l, "expired");
+		case RSTORE_ABANDONED:
+			vlog_msg(LOG_WARNING, "%s: reply %s: an earlier forward was interrupted; not sent again",
+			    x->o.qid ? x->o.qid : "NOQUEUE", id);
+			return drop(l, "forward-interrupted");
+		case RSTORE_BUSY:
+			return log_end(l, "deferred", "forward-in-progress", EX_TEMPFAIL_);
+		default:
+			return store_defer(x, l, st);
+		}
+	}
+	rc = rsubmit_send(x->rc->submit, "", sender, out, n, err, sizeof err);
+	free(out);
+	st = rstore_finish(x->st, id, flag, rc == 0);
+	if (st != RSTORE_OK)
+		vlog_msg(LOG_WARNING, "%s: state store: reply %s: %s: %s", x->o.qid ? x->o.qid : "NOQUEUE", id,
+		    rstore_status_str(st), rstore_error(x->st));
+	if (rc < 0) {
+		/* Postfix keeps the DSN and retries, also when our own listener
+		 * answered 5xx: that is our configuration (restrictions, size
+		 * limit), not a fault of the DSN; it waits in the queue, with
+		 * the reply in the log, until fixed or maximal_queue_lifetime */
+		vlog_add(l, "decision", "deferred");
+		vlog_add(l, "reason", rc == -2 ? "submission-rejected" : "submission-failed");
+		vlog_add(l, "reply", err);
+		vlog_emit(l);
+		/* pipe(8) shows this in the queue and the mail log */
+		fprintf(stderr, "mxready-responder: forward not handed to %s: %s\n", x->rc->submit, err);
+		return EX_TEMPFAIL_;
+	}
+	vlog_add(l, "decision", delayed ? "delay-notice-sent" : "forwarded");
+	vlog_emit(l);
+	return EX_OK_;
+}
+
 static int run_dsn(ctx *x, const char *msg, size_t len)
 {
 	char tok[80], sender[RPOLICY_ADDR_MAX + 1], err[512];
 	token_fields f;
 	token_status ts;
+	rstore_status st;
 	unsigned flags = 0;
 	dsn_report *rep;
 	const dsn_rcpt *r;
-	int delayed, rc, out_failed;
+	int delayed, rc;
 	vlog_line l;
 	size_t n = 0;
 	char *out;
@@ -437,13 +511,10 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 	if (token_parse(tok, strlen(tok), &f) < 0)
 		return drop(&l, "malformed-token");
 	vlog_add(&l, "reply_id", f.id);
-	rc = rstore_reply_get(x->st, f.id, sender, sizeof sender, &flags);
-	if (rc < 0) {
-		vlog_add(&l, "decision", "deferred");
-		vlog_add(&l, "reason", "state-store-error");
-		vlog_emit(&l);
-		return EX_TEMPFAIL_;
-	}
+	st = rstore_lookup(x->st, f.id, time(NULL), sender, sizeof sender, &flags);
+	if (st != RSTORE_OK && st != RSTORE_UNKNOWN)
+		return store_defer(x, &l, st);
+	rc = st == RSTORE_OK;
 	/* an unknown id is verified against "" so that forged and unknown
 	 * tokens are told apart only in our log */
 	ts = token_verify(x->key, x->keylen, &f, rc == 1 ? sender : "", (uint32_t)time(NULL), x->rc->token_lifetime);
@@ -477,28 +548,44 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 		return drop(&l, "delay-already-announced");
 	}
 	out = rmail_forward(x->rc, sender, r, msg, len, delayed, &n, err, sizeof err);
-	out_failed = out == NULL;
-	rc = out ? rsubmit_send(x->rc->submit, "", sender, out, n, err, sizeof err) : -1;
-	free(out);
 	free(rep);
-	if (rc < 0) {
-		/* Postfix keeps the DSN and retries, also when our own listener
-		 * answered 5xx: that is our configuration (restrictions, size
-		 * limit), not a fault of the DSN; it waits in the queue, with
-		 * the reply in the log, until fixed or maximal_queue_lifetime */
+	if (out == NULL) {
 		vlog_add(&l, "decision", "deferred");
-		vlog_add(&l, "reason", out_failed ? "forward-not-built" :
-		    rc == -2 ? "submission-rejected" : "submission-failed");
+		vlog_add(&l, "reason", "forward-not-built");
 		vlog_add(&l, "reply", err);
 		vlog_emit(&l);
-		/* pipe(8) shows this in the queue and the mail log */
-		fprintf(stderr, "mxready-responder: forward not handed to %s: %s\n", x->rc->submit, err);
+		fprintf(stderr, "mxready-responder: forward not built: %s\n", err);
 		return EX_TEMPFAIL_;
 	}
-	rstore_reply_mark(x->st, f.id, delayed ? RSTORE_DELAY_NOTICE : RSTORE_FORWARDED);
-	vlog_add(&l, "decision", delayed ? "delay-notice-sent" : "forwarded");
-	vlog_emit(&l);
-	return EX_OK_;
+	return forward_once(x, &l, f.id, sender, out, n, delayed);
+}
+
+/* The state store of responder.conf.  A store that cannot be opened
+ * (corrupt, Redis down) is one "deferred" decision line and exit 75, never
+ * "no history".  0 or -1. */
+static int open_store(ctx *x)
+{
+	rstore_status st = RSTORE_ERROR;
+	char err[512];
+
+	/* 86400: the longest window of grant_reply */
+	if (x->rc->state_backend == RCONF_STATE_REDIS)
+		x->st = rstore_redis_open(x->rc->redis_server, x->rc->redis_password_file, x->rc->redis_timeout,
+		    x->rc->token_lifetime, 86400, err, sizeof err);
+	else
+		x->st = rstore_lmdb_open(x->rc->state_dir, x->rc->state_max_size, x->rc->token_lifetime, 86400,
+		    &st, err, sizeof err);
+	if (x->st == NULL) {
+		vlog_line l;
+		vlog_begin(&l, x->o.qid);
+		vlog_add(&l, "mode", x->o.mode);
+		vlog_add(&l, "decision", "deferred");
+		vlog_addf(&l, "reason", "state-store-%s", rstore_status_str(st));
+		vlog_emit(&l);
+		vlog_msg(LOG_ERR, "%s: state store %s: %s", x->o.qid ? x->o.qid : "NOQUEUE", rstore_status_str(st), err);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -548,8 +635,12 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	keylen = token_load_key(x.rc->token_secret, x.key, sizeof x.key, err, sizeof err);
-	if (keylen < 0 || (x.st = rstore_open(x.rc->state_dir, x.rc->token_lifetime, err, sizeof err)) == NULL) {
+	if (keylen < 0) {
 		vlog_msg(LOG_ERR, "%s", err);
+		rc = EX_TEMPFAIL_;
+		goto done;
+	}
+	if (open_store(&x) < 0) {
 		rc = EX_TEMPFAIL_;
 		goto done;
 	}

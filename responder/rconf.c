@@ -8,8 +8,9 @@
 #include <strings.h>
 
 #include "rconf.h"
+#include "rstore_redis.h"
 
-typedef enum { R_STR, R_UINT, R_SIZE, R_SECONDS, R_BACKSCATTER, R_DOMAINS } rtype;
+typedef enum { R_STR, R_UINT, R_SIZE, R_SECONDS, R_BACKSCATTER, R_DOMAINS, R_BACKEND, R_REDIS } rtype;
 
 typedef struct rkey {
 	const char *name;
@@ -22,7 +23,12 @@ typedef struct rkey {
 static const rkey rkeys[] = {
 	S(v6only_address), S(dual_address), S(display_name), S(bounce_prefix),
 	S(dkim_dual_key), S(dkim_dual_selector), S(dkim_v6_key), S(dkim_v6_selector),
-	S(token_secret), S(state_dir), S(submit),
+	S(token_secret), S(state_dir), S(submit), S(redis_password_file),
+	{ "state_backend", R_BACKEND, offsetof(rconf, state_backend), 0, 0 },
+	{ "redis_server", R_REDIS, offsetof(rconf, redis_server), 0, 0 },
+	{ "redis_timeout", R_SECONDS, offsetof(rconf, redis_timeout), 0.05, 60 },
+	{ "state_max_size", R_SIZE, offsetof(rconf, state_max_size), 1048576, 1e12 },
+	{ "ipv6_client_prefix", R_UINT, offsetof(rconf, ipv6_client_prefix), 16, 128 },
 	{ "token_lifetime", R_UINT, offsetof(rconf, token_lifetime), 60, 90 * 86400.0 },
 	{ "rate_per_address", R_UINT, offsetof(rconf, rate_per_address), 0, 1e6 },
 	{ "rate_per_domain", R_UINT, offsetof(rconf, rate_per_domain), 0, 1e6 },
@@ -54,6 +60,10 @@ rconf *rconf_new(void)
 	c->max_message_size = 1024 * 1024;
 	c->backscatter = RCONF_BACKSCATTER_SUPPRESS;
 	c->readiness_timeout = 10;
+	c->state_backend = RCONF_STATE_LMDB;
+	c->state_max_size = (size_t)1 << 30;
+	c->redis_timeout = 2;
+	c->ipv6_client_prefix = 64;
 	return c;
 }
 
@@ -118,6 +128,26 @@ static int set_key(rconf *c, const rkey *k, char *v, char *e, size_t elen)
 			return -1;
 		}
 		return 0;
+	case R_BACKEND:
+		if (strcmp(v, "lmdb") == 0)
+			c->state_backend = RCONF_STATE_LMDB;
+		else if (strcmp(v, "redis") == 0)
+			c->state_backend = RCONF_STATE_REDIS;
+		else {
+			snprintf(e, elen, "'%s' is not lmdb or redis", v);
+			return -1;
+		}
+		return 0;
+	case R_REDIS: {
+		char host[RSTORE_REDIS_HOST_MAX];
+		int port;
+		if (strlen(v) >= RCONF_STR_MAX || rstore_redis_parse_server(v, host, sizeof host, &port) < 0) {
+			snprintf(e, elen, "'%s' is not unix:/path, host:port or [v6addr]:port", v);
+			return -1;
+		}
+		snprintf(c->redis_server, sizeof c->redis_server, "%s", v);
+		return 0;
+	}
 	case R_DOMAINS:
 		while (*v) {
 			size_t n = strcspn(v, ", \t");
@@ -149,7 +179,7 @@ int rconf_load(rconf *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], e[256];
-	unsigned lineno = 0;
+	unsigned lineno = 0, backend_line = 0;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -189,10 +219,16 @@ int rconf_load(rconf *c, const char *path, char *err, size_t errlen)
 			fclose(f);
 			return -1;
 		}
+		if (k->type == R_BACKEND)
+			backend_line = lineno;
 	}
 	fclose(f);
 	if (strchr(c->v6only_address, '@') == NULL || strchr(c->dual_address, '@') == NULL) {
 		snprintf(err, errlen, "%s: v6only_address and dual_address must be set", path);
+		return -1;
+	}
+	if (c->state_backend == RCONF_STATE_REDIS && c->redis_server[0] == 0) {
+		snprintf(err, errlen, "%s:%u: state_backend = redis needs redis_server", path, backend_line);
 		return -1;
 	}
 	if (c->token_secret[0] == 0) {

@@ -12,6 +12,7 @@
 #define RCONF_MAX_DOMAINS 16
 
 typedef enum { RCONF_BACKSCATTER_SUPPRESS = 0, RCONF_BACKSCATTER_REPLY } rconf_backscatter;
+typedef enum { RCONF_STATE_LMDB = 0, RCONF_STATE_REDIS } rconf_state_backend;
 
 typedef struct rconf {
 	char v6only_address[RCONF_STR_MAX];   /* the test address; From of reply B */
@@ -23,6 +24,12 @@ typedef struct rconf {
 	char token_secret[RCONF_STR_MAX];
 	unsigned token_lifetime;              /* seconds */
 	char state_dir[RCONF_STR_MAX];
+	rconf_state_backend state_backend;    /* lmdb (one host) or redis (several) */
+	size_t state_max_size;                /* LMDB map size, octets */
+	char redis_server[RCONF_STR_MAX];     /* unix:/path, host:port, [v6addr]:port */
+	char redis_password_file[RCONF_STR_MAX];
+	double redis_timeout;                 /* seconds: connect, each command */
+	unsigned ipv6_client_prefix;          /* IPv6 clients share a limit per /N */
 	char submit[RCONF_STR_MAX];           /* host:port of a local smtpd without milters */
 	unsigned rate_per_address, rate_per_domain, rate_per_client;   /* per day */
 	unsigned rate_total;                  /* per hour */
