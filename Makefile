@@ -50,7 +50,7 @@ HARDEN_CFLAGS ?= $(if $(HARDEN),$(if $(SAN),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE
 HARDEN_LDFLAGS ?= $(if $(HARDEN),-pie -Wl$(comma)-z$(comma)relro -Wl$(comma)-z$(comma)now)
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DMXR_VERSION='"$(VERSION)"' $(WARN) $(HARDEN_CFLAGS) \
           $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP \
-          -Icore -I/usr/include/opendkim -I/usr/include/libmilter \
+          -Icore -Iprobe -I/usr/include/opendkim -I/usr/include/libmilter \
           $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
 LDFLAGS ?=
 ALLLDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS) $(SANFLAGS)
@@ -63,6 +63,11 @@ STORE_LIBS = -llmdb -lhiredis
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIBCORE  := $(BUILD)/libmxready.a
+
+# The active probe (opens sockets): its own library beside the core.
+PROBE_SRC := $(sort $(wildcard probe/*.c))
+PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
+LIBPROBE  := $(BUILD)/libmxprobe.a
 
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 MILTER_SRC := $(sort $(wildcard milter/*.c))
@@ -99,7 +104,12 @@ $(LIBCORE): $(CORE_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
+$(LIBPROBE): $(PROBE_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBPROBE) $(LIBCORE)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
@@ -114,7 +124,7 @@ $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUIL
 # tests and tools that #include the state store's sources
 $(BUILD)/tests/test_rstore $(BUILD)/tests/rstore_bench: EXTRA_LIBS = $(STORE_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBCORE)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBPROBE) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(EXTRA_LIBS) $(CORE_LIBS)
 
@@ -129,8 +139,8 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BUILD = build-fuzz
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-          -Icore -Idaemon -I/usr/include/opendkim $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
-FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(DAEMON_SRC:%.c=$(FUZZ_BUILD)/%.o) \
+          -Icore -Iprobe -Idaemon -I/usr/include/opendkim $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(PROBE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(DAEMON_SRC:%.c=$(FUZZ_BUILD)/%.o) \
           $(filter-out %/main.o,$(MILTER_SRC:%.c=$(FUZZ_BUILD)/%.o) $(POLICY_SRC:%.c=$(FUZZ_BUILD)/%.o) $(RESP_SRC:%.c=$(FUZZ_BUILD)/%.o))
 
 $(FUZZ_BUILD)/%.o: %.c
