@@ -78,6 +78,7 @@ int check_probe_ready(check_probe *cp)
 
 void check_probe_start(check_probe *cp, dns_run *run, const char *domain)
 {
+	cp->o.helo = cp->helo;     /* cp may be a copy */
 	if (cp->on)
 		cp->p = probe_new(run, domain);
 }

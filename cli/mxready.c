@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "authres.h"
+#include "check_probe.h"
 #include "dkimv.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 	    "  --message FILE         add DKIM and DMARC for this RFC 5322 message (- = stdin)\n"
 	    "  --authres ID           print only the Authentication-Results header the milter\n"
 	    "                         would add, with authserv-id ID\n"
+	    CHECK_PROBE_USAGE
 	    "DOMAIN may be left out with --mail-from: the MAIL FROM domain is checked.\n"
 	    "exit: 0 no fail, 1 some check failed, 2 usage error, 75 DNS failure\n");
 }
@@ -198,7 +200,7 @@ static void print_item(FILE *f, const char *id, const ready_item *it, int color)
 	}
 }
 
-static void print_human(FILE *f, const ready_report *rep, const extras *x, double secs)
+static void print_human(FILE *f, const ready_report *rep, const extras *x, const check_probe *cp, double secs)
 {
 	int color = isatty(fileno(f)) && getenv("NO_COLOR") == NULL;
 	size_t cnt[5] = { 0 };
@@ -215,6 +217,7 @@ static void print_human(FILE *f, const ready_report *rep, const extras *x, doubl
 		cnt[x->item[i].status]++;
 		print_item(f, x_ids[i], &x->item[i], color);
 	}
+	check_probe_print(cp, f, color, mark, cnt);
 	fprintf(f, "verdict: %s (%zu pass, %zu warn, %zu fail, %zu temperror, %zu info) in %.2f s, %zu DNS queries\n",
 	    result_chk_str(rep->verdict), cnt[CHK_PASS], cnt[CHK_WARN], cnt[CHK_FAIL],
 	    cnt[CHK_TEMPERROR], cnt[CHK_INFO], secs, rep->queries);
@@ -324,6 +327,7 @@ typedef struct check_opts {
 	mailaddr mf;                   /* --mail-from parsed */
 	int mf_kind;                   /* 1 an address, 0 null sender / not given */
 	char domain[DNS_TEXT_MAX + 2]; /* the domain checked, normalised */
+	check_probe probe;             /* --probe and its options */
 } check_opts;
 
 /* The options of `check`: one getopt_long entry and one case of
@@ -340,6 +344,7 @@ static const struct option check_longopts[] = {
 	{ "message", required_argument, NULL, 'M' },
 	{ "authres", required_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
+	CHECK_PROBE_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -373,6 +378,8 @@ static int check_option(check_opts *o, int c, const char *arg)
 		}
 		return -1;
 	case 'h': usage(stdout); return 0;
+	case 0x100: case 0x101: case 0x102: case 0x103: case 0x104:
+		return check_probe_option(&o->probe, c, arg) < 0 ? EXIT_USAGE : -1;
 	default: usage(stderr); return EXIT_USAGE;
 	}
 }
@@ -420,6 +427,7 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	memset(o, 0, sizeof *o);
 	o->dopt.forwarders = o->fwd;
 	o->timeout = 10;
+	check_probe_init(&o->probe);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", check_longopts, NULL)) != -1)
 		if ((rc = check_option(o, c, optarg)) >= 0)
@@ -446,6 +454,8 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	}
 	if (o->authserv && !authres_id_valid(o->authserv))
 		return bad_arg("--authres", o->authserv, "is not a valid authserv-id");
+	if (check_probe_ready(&o->probe) < 0)
+		return EXIT_USAGE;
 	return -1;
 }
 
@@ -464,6 +474,7 @@ typedef struct check_run {
 	spf_verdict sv, shv;           /* MAIL FROM, HELO */
 	dkimv_verdict dv;
 	dmarc_verdict mv;
+	check_probe probe;             /* --probe: the network phase after DNS */
 	double secs;                   /* time the checks took */
 } check_run;
 
@@ -496,6 +507,8 @@ static void check_execute(const check_opts *o, check_run *r)
 	char mf_addr[sizeof o->mf.local + sizeof o->mf.domain + 1] = "";
 	r->run = dns_run_new(r->res, o->timeout);
 	r->rep = ready_start(r->run, o->domain);
+	r->probe = o->probe;
+	check_probe_start(&r->probe, r->run, o->domain);
 	if (o->client_ip)
 		iprev_start(r->run, o->client_ip, &r->iv);
 	if (o->helo) {
@@ -522,6 +535,7 @@ static void check_execute(const check_opts *o, check_run *r)
 		    (o->mf_kind == 1 ? o->mf.domain : (o->helo ? o->helo : "")) : "";
 		dmarc_finish(&r->mv, spf_r, spf_d, &r->dv);
 	}
+	check_probe_finish(&r->probe);
 	r->rep->queries = dns_run_queries(r->run);
 	r->secs = now() - t0;
 }
@@ -575,6 +589,7 @@ static void check_extras(const check_opts *o, check_run *r)
 			if (r->rep->verdict == CHK_INFO)
 				r->rep->verdict = CHK_PASS;
 		}
+	r->rep->verdict = check_probe_verdict(&r->probe, r->rep->verdict);
 }
 
 /* The Authentication-Results header the milter would add (--authres). */
@@ -609,6 +624,7 @@ static void print_json(const check_run *r)
 				json_object_object_add(xo, "hint", json_object_new_string(it->hint));
 			json_object_object_add(checks, x_ids[i], json_object_get(xo));
 		}
+	check_probe_json(&r->probe, o);
 	json_object_object_add(o, "seconds", json_object_new_double(r->secs));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -621,6 +637,7 @@ static void check_close(check_run *r)
 		json_object_put(r->x.item[i].data);
 	spf_verdict_clear(&r->sv);
 	spf_verdict_clear(&r->shv);
+	check_probe_free(&r->probe);
 	ready_report_free(r->rep);
 	dns_run_free(r->run);
 	dkimv_lib_free(r->dkl);
@@ -644,7 +661,7 @@ static int cmd_check(int argc, char **argv)
 		else if (o.json)
 			print_json(&r);
 		else
-			print_human(stdout, r.rep, &r.x, r.secs);
+			print_human(stdout, r.rep, &r.x, &r.probe, r.secs);
 		rc = r.rep->verdict == CHK_TEMPERROR ? EXIT_TEMPFAIL :
 		    r.rep->verdict == CHK_FAIL ? EXIT_FAILED : 0;
 	}

@@ -13,7 +13,7 @@
 #    declared with __attribute__((format(printf, ...))), so -Wformat checks
 #    its callers;
 #  - the build is fresh (else the symbol checks would judge old code);
-#  - every global symbol of libmxready.a and of the daemon/, milter/,
+#  - every global symbol of libmxready.a and of the probe/, daemon/, milter/,
 #    policy/, responder/ objects carries its module's prefix (the file name;
 #    the exceptions, each with its reason, are PREFIX_EXCEPTIONS below), a
 #    program's main.o exports main only, and each exported symbol is declared
@@ -44,8 +44,8 @@ SCAN=$TMP/scan.py
 # The real interpreter once: a version manager's shim costs a second a call.
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
 scan() { "$PY" "$SCAN" "$@" 2>&1; }
-SRC_DIRS="core cli milter policy responder daemon tests/tools tests/unit tests/fuzz"
-MOD_DIRS="core daemon milter policy responder"
+SRC_DIRS="core probe cli milter policy responder daemon tests/tools tests/unit tests/fuzz"
+MOD_DIRS="core probe daemon milter policy responder"
 files() { for d in "$@"; do for f in "$d"/*.c "$d"/*.h; do [ -f "$f" ] && echo "$f"; done; done; }
 cfiles() { for d in "$@"; do for f in "$d"/*.c; do [ -f "$f" ] && echo "$f"; done; done; }
 hfiles() { for d in "$@"; do for f in "$d"/*.h; do [ -f "$f" ] && echo "$f"; done; done; }
@@ -733,7 +733,7 @@ syms() {   # "dir/module TYPE symbol" for each defined global symbol
 	done
 }
 # Objects whose source is gone (a renamed file) are left over, not judged.
-OBJS=$(for c in $(cfiles daemon milter policy responder cli); do echo "$B/${c%.c}.o"; done)
+OBJS=$(for c in $(cfiles probe daemon milter policy responder cli); do echo "$B/${c%.c}.o"; done)
 syms "$LIB" $OBJS >"$TMP/syms"
 n=$(wc -l <"$TMP/syms")
 if [ "$n" -ge 50 ]; then pass "exported symbols read ($n)"; else fail "exported symbols read" "only $n from nm"; fi
