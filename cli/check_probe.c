@@ -123,12 +123,14 @@ void check_probe_print(const check_probe *cp, FILE *f, int color,
 		fprintf(f, "  %s %-13s ", mark_fn(it->status, color), preport_id_str((preport_id)i));
 		put_safe(f, it->summary);
 		fputc('\n', f);
-		if (it->data && json_object_object_get_ex(it->data, "addresses", &arr))
-			for (size_t k = 0; k < json_object_array_length(arr); k++) {
-				fprintf(f, "         - ");
-				put_safe(f, json_object_get_string(json_object_array_get_idx(arr, k)));
-				fputc('\n', f);
-			}
+		static const char *const keys[] = { "addresses", "skipped" };
+		for (size_t q = 0; q < 2; q++)
+			if (it->data && json_object_object_get_ex(it->data, keys[q], &arr))
+				for (size_t k = 0; k < json_object_array_length(arr); k++) {
+					fprintf(f, "         - ");
+					put_safe(f, json_object_get_string(json_object_array_get_idx(arr, k)));
+					fputc('\n', f);
+				}
 		if (it->hint[0] && it->status != CHK_PASS) {
 			fprintf(f, "         fix: ");
 			put_safe(f, it->hint);

@@ -73,8 +73,19 @@ static void judge_reach(const probe *p, ready_item *it)
 {
 	size_t n = p->n_addr, ok = 0, n6 = 0, ok6 = 0, rl = 0, rl6 = 0, skipped = 0;
 	char b[400];
-	for (size_t h = 0; h < p->n_host; h++)
+	for (size_t h = 0; h < p->n_host; h++) {
 		skipped += p->host[h].n_skipped;
+		for (size_t k = 0; k < p->host[h].n_skipped; k++) {
+			json_object *arr;
+			if (!json_object_object_get_ex(it->data, "skipped", &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(it->data, "skipped", arr);
+			}
+			snprintf(b, sizeof b, "%s %s: not a global address, not probed", p->host[h].name,
+			    p->host[h].skipped[k]);
+			json_object_array_add(arr, json_object_new_string(b));
+		}
+	}
 	if (p->dns_temp) {
 		ready_set(it, CHK_TEMPERROR, "the MX or address lookups failed; nothing probed");
 		return;
@@ -318,6 +329,8 @@ static void judge_cert(const probe *p, ready_item *it)
 				note(it, a, "certificate %zu signed with %s (phase-out)", k, a->chain[k].sig_hash);
 			}
 		phase += ph;
+		if (a->ecdsa_key[0])
+			note(it, a, "offering only ECDSA, the server presents a %s key (deep)", a->ecdsa_key);
 	}
 	if (n == 0) {
 		ready_set(it, CHK_INFO, "no TLS");

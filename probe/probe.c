@@ -199,11 +199,11 @@ typedef enum {
 
 typedef enum {
 	S_CONNECT, S_GREETING, S_EHLO, S_STARTTLS, S_HANDSHAKE, S_EHLO2, S_MAIL,
-	S_RCPT, S_QUIT, S_DONE
+	S_RCPT, S_SKIP, S_QUIT, S_DONE
 } state;
 
 static const char *const step_names[] = {
-	"connect", "greeting", "ehlo", "starttls", "handshake", "ehlo", "mail", "rcpt", "quit", "done"
+	"connect", "greeting", "ehlo", "starttls", "handshake", "ehlo", "mail", "rcpt", "rcpt", "quit", "done"
 };
 
 #define IN_MAX (SMTPC_LINE_MAX * SMTPC_LINES_MAX)
@@ -225,6 +225,9 @@ typedef struct sess {
 	int active;
 	int plan[PROBE_SESSIONS_DEEP];
 	int n_plan, next_plan;
+	int pipelining;          /* the last EHLO reply offered PIPELINING */
+	int pipelined;           /* RCPT went out with MAIL (RFC 2920)     */
+	int dane_on;             /* usable TLSA records were given to OpenSSL */
 } sess;
 
 typedef struct ctx {
@@ -497,8 +500,7 @@ static int tls_begin(ctx *c, sess *s)
 	case K_MAIN:
 	case K_PLAIN:
 		ok = SSL_set_cipher_list(ssl, "ALL:@SECLEVEL=0");
-		if (s->k == K_MAIN)
-			dane_setup(ssl, s->host);
+		s->dane_on = s->k == K_MAIN && dane_setup(ssl, s->host) > 0;
 		break;
 	case K_LEGACY:
 		SSL_set_max_proto_version(ssl, TLS1_1_VERSION);
@@ -575,7 +577,7 @@ static void dane_facts(sess *s)
 {
 	probe_addr *pa = s->pa;
 	const dns_answer *t = s->host->tlsa;
-	if (SSL_get0_dane(s->ssl) == NULL || t == NULL || t->sec != DNS_SECURE)
+	if (!s->dane_on || t == NULL || t->sec != DNS_SECURE)
 		return;
 	uint8_t u = 0, sel = 0, mt = 0;
 	const unsigned char *d = NULL;
@@ -661,9 +663,15 @@ static void quit(ctx *c, sess *s)
 		s->deadline = d;
 }
 
+/* MAIL FROM:<>, with RCPT in the same write when the server offers
+ * PIPELINING (RFC 2920 3.1: both may be in a group): one round trip less. */
 static void mail(ctx *c, sess *s)
 {
-	queue_cmd(c, s, S_MAIL, "MAIL FROM:<>\r\n");
+	s->pipelined = s->pipelining;
+	if (s->pipelined)
+		queue_cmd(c, s, S_MAIL, "MAIL FROM:<>\r\nRCPT TO:<postmaster@%s>\r\n", c->p->domain);
+	else
+		queue_cmd(c, s, S_MAIL, "MAIL FROM:<>\r\n");
 }
 
 static void greeting(ctx *c, sess *s, const smtpc_reply *r)
@@ -686,6 +694,7 @@ static void greeting(ctx *c, sess *s, const smtpc_reply *r)
 static void ehlo(ctx *c, sess *s, const smtpc_reply *r)
 {
 	probe_addr *pa = s->pa;
+	s->pipelining = (r->ehlo & SMTPC_EHLO_PIPELINING) != 0;
 	if (r->code != 250) {
 		if (s->k == K_MAIN)
 			pa->starttls = PROBE_TLS_NOT_OFFERED;
@@ -751,6 +760,7 @@ static void on_reply(ctx *c, sess *s, const smtpc_reply *r)
 	case S_EHLO: ehlo(c, s, r); break;
 	case S_STARTTLS: starttls(c, s, r); break;
 	case S_EHLO2:
+		s->pipelining = (r->ehlo & SMTPC_EHLO_PIPELINING) != 0;
 		if (r->code == 250)
 			mail(c, s);
 		else
@@ -758,12 +768,23 @@ static void on_reply(ctx *c, sess *s, const smtpc_reply *r)
 		break;
 	case S_MAIL:
 		if (r->code / 100 == 2) {
-			queue_cmd(c, s, S_RCPT, "RCPT TO:<postmaster@%s>\r\n", c->p->domain);
+			if (s->pipelined) {
+				s->st = S_RCPT;      /* already sent */
+				s->want = POLLIN;
+			} else
+				queue_cmd(c, s, S_RCPT, "RCPT TO:<postmaster@%s>\r\n", c->p->domain);
 			break;
 		}
 		pa->pm_code = r->code;
 		pa->pm_at_mail = 1;
 		snprintf(pa->pm_text, sizeof pa->pm_text, "%s", r->text);
+		if (s->pipelined) {
+			s->st = S_SKIP;          /* the pipelined RCPT's reply */
+			s->want = POLLIN;
+		} else
+			quit(c, s);
+		break;
+	case S_SKIP:
 		quit(c, s);
 		break;
 	case S_RCPT:

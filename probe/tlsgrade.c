@@ -295,8 +295,12 @@ int tlsgrade_cert_x509(X509 *x, time_t now, tlsgrade_cert *c)
 	const ASN1_TIME *na = X509_get0_notAfter(x), *nb = X509_get0_notBefore(x);
 	struct tm tm;
 	if (na && ASN1_TIME_to_tm(na, &tm) == 1)
-		snprintf(c->not_after, sizeof c->not_after, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		/* ASN1_TIME_to_tm gives calendar ranges; the modulos only tell the
+		 * compiler the field widths. */
+		snprintf(c->not_after, sizeof c->not_after, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		    (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+		    (unsigned)tm.tm_sec % 100u);
 	time_t t = now;
 	c->expired = na == NULL || X509_cmp_time(na, &t) <= 0;
 	c->not_yet_valid = nb == NULL || X509_cmp_time(nb, &t) > 0;
