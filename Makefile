@@ -54,8 +54,10 @@ ALLCFLAGS = -std=c11 -D_GNU_SOURCE -DMXR_VERSION='"$(VERSION)"' $(WARN) $(HARDEN
           $(shell pkg-config --cflags gmime-3.0 2>/dev/null)
 LDFLAGS ?=
 ALLLDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS) $(SANFLAGS)
-CORE_LIBS = -lunbound -lspf2 -lopendkim -lpsl -lssl -lcrypto -lpthread
+CORE_LIBS = -lunbound -lspf2 -lopendkim -lpsl -lidn2 -lssl -lcrypto -lpthread
 JSON_LIBS = -ljson-c
+# daemon/reload.c tells systemd the daemons' state (sd_notify)
+DAEMON_LIBS = -lsystemd
 GMIME_LIBS = $(shell pkg-config --libs gmime-3.0 2>/dev/null)
 # The responder's state store (LMDB, Redis); programs and tests that use it.
 STORE_LIBS = -llmdb -lhiredis
@@ -88,6 +90,9 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
+# the programs only (the package)
+progs: $(PROGS)
+
 # Every object is rebuilt when the flags change (HARDEN=, CFLAGS=, ...): a
 # stamp holds them and is rewritten only when they differ.
 FLAGS_STAMP = $(BUILD)/.flags
@@ -113,13 +118,13 @@ $(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBPROBE) $(LIBCORE)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-policyd: $(POLICY_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
 $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
 # tests and tools that #include the state store's sources
 $(BUILD)/tests/test_rstore $(BUILD)/tests/rstore_bench: EXTRA_LIBS = $(STORE_LIBS)
@@ -148,21 +153,22 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ)
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(CORE_LIBS)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
 fuzz: $(FUZZ_BIN)
 
 deps:
-	sh scripts/deps.sh
+	@sh scripts/deps.sh
 
 check: deps
 	$(MAKE) SAN=1 all
 	$(MAKE) fuzz
 	sh tests/run.sh build-san
 
+# quiet: the demo's output is the product's, not the compiler's (V=1 shows it)
 demo: deps
-	$(MAKE) all
-	sh tests/demo.sh build
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh build
 
 bench:
 	MXR_BENCH=1 sh scripts/deps.sh
@@ -210,7 +216,7 @@ install: all
 DEB_JOBS ?= 2
 deb:
 	rm -rf build-deb && mkdir -p build-deb/src
-	git ls-files -z | xargs -0 tar cf - | tar xf - -C build-deb/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - | tar xf - -C build-deb/src
 	cd build-deb/src && DEB_BUILD_OPTIONS="nocheck parallel=$(DEB_JOBS) $(DEB_BUILD_OPTIONS)" \
 	  dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
 	rm -rf build-deb/src
@@ -226,7 +232,7 @@ world: deps
 clean:
 	rm -rf build build-san build-fuzz build-deb
 
-.PHONY: all check demo bench install clean deps fuzz deb world FORCE
+.PHONY: all check demo bench install clean deps fuzz deb world progs FORCE
 # Keep the objects of the fuzz build between runs.
 .SECONDARY:
 

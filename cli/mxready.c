@@ -25,6 +25,7 @@
 #include "dkimv.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "domain.h"
 #include "helo.h"
 #include "iprev.h"
 #include "mailaddr.h"
@@ -36,6 +37,10 @@
 #define EXIT_USAGE 2
 #define EXIT_TEMPFAIL 75
 #define MAX_FORWARDERS 8
+
+#ifndef MXR_VERSION
+#define MXR_VERSION "unknown"   /* set by the Makefile from debian/changelog */
+#endif
 
 static void usage(FILE *f)
 {
@@ -172,6 +177,9 @@ static const char *const x_ids[X_COUNT] = { "iprev", "helo", "spf", "spf_helo", 
 typedef struct extras {
 	ready_item item[X_COUNT];
 	int used[X_COUNT];
+	/* the domain checked in U-labels when it has A-labels, else "" (the
+	 * report shows both forms) */
+	char domain_u[DOMAIN_UNICODE_MAX + 1];
 } extras;
 
 static chk_status auth_to_chk(auth_result r)
@@ -205,7 +213,14 @@ static void print_human(FILE *f, const ready_report *rep, const extras *x, const
 	int color = isatty(fileno(f)) && getenv("NO_COLOR") == NULL;
 	size_t cnt[5] = { 0 };
 	fprintf(f, "mxready check ");
-	put_safe(f, rep->domain);
+	if (x->domain_u[0]) {
+		/* U-labels are UTF-8 text of our own making (libidn2 checked it) */
+		fputs(x->domain_u, f);
+		fprintf(f, " (");
+		put_safe(f, rep->domain);
+		fputc(')', f);
+	} else
+		put_safe(f, rep->domain);
 	fputc('\n', f);
 	for (int i = 0; i < READY_COUNT; i++) {
 		cnt[rep->item[i].status]++;
@@ -326,7 +341,8 @@ typedef struct check_opts {
 	const char *client_ip, *helo, *mail_from, *msg_path, *authserv;
 	mailaddr mf;                   /* --mail-from parsed */
 	int mf_kind;                   /* 1 an address, 0 null sender / not given */
-	char domain[DNS_TEXT_MAX + 2]; /* the domain checked, normalised */
+	char domain[DNS_TEXT_MAX + 2]; /* the domain checked: A-labels, lower case */
+	char domain_u[DOMAIN_UNICODE_MAX + 1]; /* its U-label form if it has A-labels, else "" */
 	check_probe probe;             /* --probe and its options */
 } check_opts;
 
@@ -409,10 +425,14 @@ static int check_domain(check_opts *o, int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (dns_name_normalize(dom_arg, o->domain, sizeof o->domain, err, sizeof err) < 0) {
+	domain_name dn;
+	if (domain_parse(dom_arg, strlen(dom_arg), &dn, err, sizeof err) < 0) {
 		snprintf(why, sizeof why, "is not a domain name: %s", err);
 		return bad_arg("", dom_arg, why);
 	}
+	snprintf(o->domain, sizeof o->domain, "%s", dn.ascii);
+	if (dn.idn)
+		snprintf(o->domain_u, sizeof o->domain_u, "%s", dn.unicode);
 	if (strchr(o->domain, '.') == NULL)
 		return bad_arg("", o->domain, "is not a domain name: a single label");
 	return -1;
@@ -483,6 +503,7 @@ static int check_open(const check_opts *o, check_run *r)
 {
 	char err[256];
 	memset(r, 0, sizeof *r);
+	snprintf(r->x.domain_u, sizeof r->x.domain_u, "%s", o->domain_u);
 	if (o->msg_path && (r->msg = read_file(o->msg_path, &r->msglen)) == NULL) {
 		fprintf(stderr, "mxready: --message: %s: %s\n", o->msg_path, strerror(errno));
 		return EXIT_USAGE;
@@ -625,6 +646,8 @@ static void print_json(const check_run *r)
 			json_object_object_add(checks, x_ids[i], json_object_get(xo));
 		}
 	check_probe_json(&r->probe, o);
+	if (r->x.domain_u[0])
+		json_object_object_add(o, "domain_unicode", json_object_new_string(r->x.domain_u));
 	json_object_object_add(o, "seconds", json_object_new_double(r->secs));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -685,6 +708,10 @@ int main(int argc, char **argv)
 				return commands[i].run(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+		puts("mxready " MXR_VERSION);
 		return 0;
 	}
 	usage(stderr);

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "domain.h"
 #include "str.h"
 
 typedef enum { T_STR, T_SOCKET, T_BOOL, T_SECONDS, T_COUNT, T_ACTION, T_ACTION_TEMP,
@@ -294,6 +295,18 @@ static int set_key(conf *c, const key *k, const char *v, int append, char *err, 
 		if (*v == 0) {
 			str_err(err, errlen, "must not be empty");
 			return -1;
+		}
+		/* a name with U-labels is written with A-labels (IDNA 2008) */
+		int utf8 = 0;
+		for (const char *q = v; *q; q++)
+			utf8 |= (unsigned char)*q >= 0x80;
+		if (utf8) {
+			domain_name dn;
+			if (domain_parse(v, strlen(v), &dn, e, sizeof e) < 0) {
+				str_err(err, errlen, "'%s' is not a host name: %s", v, e);
+				return -1;
+			}
+			return copy_str(p, dn.ascii, err, errlen);
 		}
 		if (dns_name_normalize(v, tmp, sizeof tmp, e, sizeof e) < 0) {
 			str_err(err, errlen, "'%s' is not a host name: %s", v, e);

@@ -31,4 +31,11 @@ int proc_drop_privileges(const conf *cf, const char *sockpath, int allow_root,
 int proc_start(const conf *cf, const char *sockpath, int foreground, int allow_root,
     int *ready_fd, char *err, size_t errlen);
 
+/* What -t checks beyond the file's syntax: everything start-up would trip
+ * over.  The user exists (if set), log_file can be appended to (if a file;
+ * not created here), the pidfile's directory is writable, and the resolver
+ * can be made (the trust anchor or table file is readable and valid).  0,
+ * or -1 with the first problem, naming the setting, in err. */
+int proc_check(const conf *cf, char *err, size_t errlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,9 +30,13 @@
 #include "session.h"
 #include "../daemon/conf.h"
 #include "../daemon/proc.h"
+#include "../daemon/reload.h"
 #include "../daemon/vlog.h"
 
 #define DEFAULT_CONF "/etc/mxready/mxready.conf"
+#ifndef MXR_VERSION
+#define MXR_VERSION "unknown"   /* set by the Makefile from debian/changelog */
+#endif
 #define PROG "mxready-milter"
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78   /* EX_CONFIG */
@@ -43,6 +48,7 @@ static msess_global G;
 
 /* Per connection: the session and whether values carry their leading space. */
 typedef struct conn {
+	msess_global g;   /* G with the configuration in force when it came */
 	msess *s;
 	int leadspc;
 	int nr_hdr, nr_body;
@@ -82,7 +88,9 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
-	c->s = msess_new(&G);
+	c->g = G;
+	c->g.cf = reload_current();
+	c->s = msess_new(&c->g);
 	smfi_setpriv(ctx, c);
 	if (f0 & SMFIF_SETSYMLIST) {
 		/* Postfix does not send these by default (libraries.md 5) */
@@ -102,7 +110,9 @@ static conn *ensure(SMFICTX *ctx)
 		c = calloc(1, sizeof *c);
 		if (c == NULL)
 			return NULL;
-		c->s = msess_new(&G);
+		c->g = G;
+		c->g.cf = reload_current();
+		c->s = msess_new(&c->g);
 		smfi_setpriv(ctx, c);
 	}
 	return c;
@@ -245,6 +255,111 @@ static struct smfiDesc desc = {
 	.xxfi_negotiate = cb_negotiate,
 };
 
+/* The command line. */
+typedef struct mopts {
+	const char *path;            /* configuration file */
+	int explicit_conf, foreground, check, print, allow_root;
+	char **over;                 /* -o/-l overrides, applied after the file in order */
+	size_t n_over;
+} mopts;
+
+/* ---------- signals and reload ---------- */
+
+/* libmilter's own signal thread (sigwait) stops the filter on SIGHUP as on
+ * SIGTERM.  So smfi_main() runs in a thread of its own, whose signal mask
+ * libmilter's thread inherits, while the main thread, the process's leader,
+ * takes the signals with a handler: a process-directed signal goes to the
+ * leader first when it does not block it.  The handler only writes to a
+ * pipe; the main thread reloads or calls smfi_stop(). */
+static int sig_pipe[2] = { -1, -1 };
+static const struct mopts *run_opts;   /* the command line, for a reload */
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char b = sig == SIGHUP ? 'h' : 's';
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* the pipe is full: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
+
+static void *milter_thread(void *arg)
+{
+	int *rc = arg;
+	char b = 'x';
+	*rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* the main thread is gone already */
+	}
+	return NULL;
+}
+
+/* SIGHUP: the file and the -o overrides into a fresh configuration, in
+ * force only if it loads; else the old one stays and the reason is logged. */
+static void do_reload(void)
+{
+	char err[1024];
+	conf *n = conf_new();
+	reload_notify("RELOADING=1");
+	int lr = conf_load_cli(n, run_opts->path, run_opts->explicit_conf, run_opts->over, run_opts->n_over,
+	    err, sizeof err);
+	if (lr == 0 && n->milter_socket[0] == 0) {
+		snprintf(err, sizeof err, "milter_socket is not set");
+		lr = -2;
+	}
+	if (lr < 0) {
+		vlog_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+		conf_free(n);
+	} else {
+		reload_apply(n);
+		vlog_msg(LOG_NOTICE, "reloaded the configuration %s (authserv-id %s)",
+		    run_opts->explicit_conf || access(run_opts->path, F_OK) == 0 ? run_opts->path : "(defaults)",
+		    n->authserv_id);
+	}
+	reload_notify("READY=1");
+}
+
+/* Runs the filter until a stop signal or an error: 0 after a clean stop. */
+static int run_milter(void)
+{
+	struct sigaction sa;
+	pthread_t t;
+	int mrc = 1;
+	if (pipe(sig_pipe) != 0) {
+		vlog_msg(LOG_ERR, "pipe: %s", strerror(errno));
+		return 1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (pthread_create(&t, NULL, milter_thread, &mrc) != 0) {
+		vlog_msg(LOG_ERR, "cannot start the milter thread");
+		return 1;
+	}
+	reload_notify("READY=1");
+	for (;;) {
+		char b;
+		ssize_t n = read(sig_pipe[0], &b, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || b == 'x')
+			break;
+		if (b == 'h')
+			do_reload();
+		else {
+			reload_notify("STOPPING=1");
+			smfi_stop();   /* smfi_main() returns, the thread writes 'x' */
+		}
+	}
+	pthread_join(t, NULL);
+	return mrc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -255,23 +370,19 @@ static void usage(FILE *f)
 	    "  -l LOG         log to LOG: \"stderr\", a file, or \"syslog\"\n"
 	    "  -t             check the configuration and exit\n"
 	    "  -n             print the effective configuration and exit\n"
+	    "  -V, --version  print the version and exit\n"
 	    "  -R             allow running as root when no user is set\n"
 	    "see mxready-milter(8), mxready.conf(5)\n");
 }
 
-/* The command line. */
-typedef struct mopts {
-	const char *path;            /* configuration file */
-	int explicit_conf, foreground, check, print, allow_root;
-	char **over;                 /* -o/-l overrides, applied after the file in order */
-	size_t n_over;
-} mopts;
 
 /* Parses the command line into o.  Returns -1 to go on, else the exit
  * status (after -h, -V or a usage error). */
 static int parse_options(int argc, char **argv, mopts *o)
 {
 	int ch;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
 	while ((ch = getopt(argc, argv, "c:o:fl:tnRhV")) != -1) {
 		switch (ch) {
 		case 'c': o->path = optarg; o->explicit_conf = 1; break;
@@ -288,7 +399,7 @@ static int parse_options(int argc, char **argv, mopts *o)
 		case 't': o->check = 1; break;
 		case 'n': o->print = 1; break;
 		case 'R': o->allow_root = 1; break;
-		case 'V': puts(PROG " 0.1"); return 0;
+		case 'V': puts(PROG " " MXR_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -316,6 +427,10 @@ static int load_config(const mopts *o, conf *cf)
 	}
 	if (o->print)
 		conf_print(cf, stdout);
+	if (o->check && proc_check(cf, err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return EXIT_CONFIG;
+	}
 	if (o->check || o->print) {
 		if (o->check)
 			fprintf(stderr, PROG ": configuration %s OK\n",
@@ -395,7 +510,7 @@ static int run(conf *cf, int *ready_fd)
 		close(*ready_fd);
 		*ready_fd = -1;
 	}
-	int rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+	int rc = run_milter();
 	vlog_msg(LOG_INFO, "stopped");
 	return rc;
 }
@@ -431,13 +546,16 @@ int main(int argc, char **argv)
 	conf *cf = conf_new();
 	if ((rc = parse_options(argc, argv, &o)) < 0)
 		rc = load_config(&o, cf);
-	free(o.over);
 	if (rc >= 0) {
+		free(o.over);
 		conf_free(cf);
 		return rc;
 	}
+	reload_init(cf);   /* from here on freed by reload_free_all() */
+	run_opts = &o;     /* o.over too is kept for a reload */
 	rc = set_up(cf, &o, &sockpath, &ready_fd) == 0 ? run(cf, &ready_fd) : 1;
 	clean_up(cf, sockpath, ready_fd, rc);
-	conf_free(cf);
+	reload_free_all();   /* cf and any configuration a reload replaced */
+	free(o.over);
 	return rc;
 }

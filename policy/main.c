@@ -32,9 +32,13 @@
 #include "request.h"
 #include "../daemon/conf.h"
 #include "../daemon/proc.h"
+#include "../daemon/reload.h"
 #include "../daemon/vlog.h"
 
 #define DEFAULT_CONF "/etc/mxready/mxready.conf"
+#ifndef MXR_VERSION
+#define MXR_VERSION "unknown"   /* set by the Makefile from debian/changelog */
+#endif
 #define PROG "mxready-policyd"
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78          /* EX_CONFIG */
@@ -42,7 +46,9 @@
 #define THREAD_STACK (512 * 1024)
 
 static psess_global G;
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload_req;
+static const struct opts *run_opts;   /* the command line, for a reload */
+static void do_reload(void);
 static int wake_pipe[2] = { -1, -1 };
 
 /* Live connections, so that a stop can shut them down. */
@@ -61,8 +67,10 @@ typedef struct conn {
 static void on_signal(int sig)
 {
 	int saved = errno;
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_req = 1;
+	else
+		stopping = 1;
 	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "x", 1) < 0) {
 		/* nothing to do: the flag is set */
 	}
@@ -106,13 +114,16 @@ static unsigned long serve(conn *c)
 	/* Between requests a blocking read with SO_RCVTIMEO saves a poll() per
 	 * request; a stop wakes it with shutdown() (daemon) or EINTR (spawn).
 	 * Not a socket (tests with pipes): poll() throughout. */
-	double it = G.cf->policy_idle_timeout;
+	/* the configuration in force when the connection came; every request
+	 * takes the one in force then (a reload in between applies) */
+	const conf *ccf = reload_current();
+	double it = ccf->policy_idle_timeout;
 	struct timeval tv = { .tv_sec = (time_t)it, .tv_usec = (suseconds_t)((it - (double)(time_t)it) * 1e6) };
 	int rcvtimeo = setsockopt(c->rfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
 	preq_init(p);
 	for (;;) {
 		int mid = p->total > 0;
-		double limit = mid ? G.cf->policy_read_timeout : G.cf->policy_idle_timeout;
+		double limit = mid ? ccf->policy_read_timeout : ccf->policy_idle_timeout;
 		double deadline = (mid ? req_since : idle_since) + limit;
 		ssize_t got;
 		if (!mid && rcvtimeo && !stopping) {
@@ -167,7 +178,9 @@ got_data:
 			}
 			if (st == PREQ_MORE)
 				break;
-			size_t n = psess_answer(&G, p, out, sizeof out);
+			psess_global g = G;
+			g.cf = ccf = reload_current();
+			size_t n = psess_answer(&g, p, out, sizeof out);
 			if (write_all(c->wfd, out, n) < 0) {
 				vlog_msg(LOG_WARNING, "client %s: write failed: %s", c->peer, strerror(errno));
 				goto done;
@@ -336,6 +349,15 @@ static void accept_loop(int lfd)
 		}
 		if (stopping)
 			break;
+		if (pf[1].revents & POLLIN) {
+			char drain[64];
+			while (read(wake_pipe[0], drain, sizeof drain) > 0)
+				;
+		}
+		if (reload_req) {
+			reload_req = 0;
+			do_reload();
+		}
 		if (!(pf[0].revents & POLLIN))
 			continue;
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -407,7 +429,7 @@ static void usage(FILE *f)
 	    "  -t             check the configuration and exit\n"
 	    "  -n             print the effective configuration and exit\n"
 	    "  -R             allow running as root when no user is set\n"
-	    "  -V             print the version and the checks compiled in\n"
+	    "  -V, --version  print the version and the checks compiled in\n"
 	    "see mxready-policyd(8), mxready.conf(5)\n");
 }
 
@@ -439,6 +461,8 @@ static int parse_options(int argc, char **argv, opts *o)
 	o->over = calloc((size_t)argc + 1, sizeof *o->over);
 	if (o->over == NULL)
 		return 1;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
 	while ((ch = getopt(argc, argv, "c:o:fsl:tnRhV")) != -1) {
 		switch (ch) {
 		case 'c': o->path = optarg; o->explicit_conf = 1; break;
@@ -452,7 +476,7 @@ static int parse_options(int argc, char **argv, opts *o)
 		case 't': o->check = 1; break;
 		case 'n': o->print = 1; break;
 		case 'R': o->allow_root = 1; break;
-		case 'V': printf(PROG " 0.1 (checks: iprev helo spf readiness)\n"); return 0;
+		case 'V': printf(PROG " " MXR_VERSION " (checks: iprev helo spf readiness)\n"); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -485,6 +509,27 @@ static int load_config(const opts *o, conf *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* SIGHUP: the file and the -o overrides of the command line into a fresh
+ * configuration; in force only if it loads, else the old one stays and
+ * the reason is logged. */
+static void do_reload(void)
+{
+	char err[1024];
+	conf *n = conf_new();
+	reload_notify("RELOADING=1");
+	int rc = load_config(run_opts, n, err, sizeof err);
+	if (rc != 0) {
+		vlog_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+		conf_free(n);
+	} else {
+		reload_apply(n);
+		vlog_msg(LOG_NOTICE, "reloaded the configuration %s (authserv-id %s)",
+		    run_opts->explicit_conf || access(run_opts->path, F_OK) == 0 ? run_opts->path : "(defaults)",
+		    n->authserv_id);
+	}
+	reload_notify("READY=1");
+}
+
 /* Step 3: logging, signals, the listening socket (unless spawn mode), then
  * the process start-up (background, pidfile, privileges).  0; else the
  * exit code (EXIT_CONFIG when the log cannot be opened, else 1), the
@@ -509,6 +554,9 @@ static int set_up(const opts *o, const conf *cf, daemon_run *d)
 	sigaction(SIGINT, &sa, NULL);
 	if (o->spawn)
 		return 0;
+	/* a reload wakes the accept loop, which then drains the pipe */
+	sigaction(SIGHUP, &sa, NULL);
+	fcntl(wake_pipe[0], F_SETFL, O_NONBLOCK);
 	d->lfd = activated_socket();
 	d->activated = d->lfd >= 0;
 	if (d->lfd < 0) {
@@ -554,6 +602,7 @@ static int run(const opts *o, const conf *cf, daemon_run *d)
 	}
 	vlog_msg(LOG_INFO, "starting on %s (authserv-id %s)",
 	    d->activated ? "the socket inherited from systemd" : cf->policy_socket, cf->authserv_id);
+	reload_notify("READY=1");
 	if (d->ready_fd >= 0) {
 		if (write(d->ready_fd, "y", 1) != 1)
 			vlog_msg(LOG_WARNING, "cannot notify the parent process");
@@ -561,6 +610,7 @@ static int run(const opts *o, const conf *cf, daemon_run *d)
 		d->ready_fd = -1;
 	}
 	accept_loop(d->lfd);
+	reload_notify("STOPPING=1");
 	vlog_msg(LOG_INFO, "stopped");
 	return 0;
 }
@@ -587,7 +637,7 @@ static void clean_up(const opts *o, conf *cf, daemon_run *d, int rc)
 		unlink(d->sockpath);
 	vlog_close();
 	if (busy == 0)
-		conf_free(cf);
+		reload_free_all();   /* cf and any configuration a reload replaced */
 }
 
 int main(int argc, char **argv)
@@ -602,6 +652,8 @@ int main(int argc, char **argv)
 	}
 	conf *cf = conf_new();
 	rc = load_config(&o, cf, err, sizeof err);
+	if (rc == 0 && o.check && proc_check(cf, err, sizeof err) < 0)
+		rc = EXIT_CONFIG;
 	if (rc == 0 && o.print)
 		conf_print(cf, stdout);
 	if (rc == 0 && o.check)
@@ -614,6 +666,8 @@ int main(int argc, char **argv)
 		free(o.over);
 		return rc;
 	}
+	reload_init(cf);
+	run_opts = &o;
 	rc = set_up(&o, cf, &d);
 	if (rc == 0)
 		rc = run(&o, cf, &d);

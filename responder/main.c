@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "../daemon/conf.h"
+#include "../daemon/proc.h"
 #include "dns.h"
 #include "dsn.h"
 #include "ready.h"
@@ -49,11 +50,79 @@ typedef struct opts {
 	const char *sender, *client_addr, *client_name, *helo, *qid, *rcpt;
 } opts;
 
+#ifndef MXR_VERSION
+#define MXR_VERSION "unknown"   /* set by the Makefile from debian/changelog */
+#endif
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: mxready-responder [-c mxready.conf] -r responder.conf\n"
 	    "         [-f SENDER] [-a CLIENT_ADDR] [-N CLIENT_NAME] [-H HELO] [-q QUEUE_ID] test\n"
-	    "       mxready-responder [-c mxready.conf] -r responder.conf -t RECIPIENT [-q QUEUE_ID] dsn\n");
+	    "       mxready-responder [-c mxready.conf] -r responder.conf -t RECIPIENT [-q QUEUE_ID] dsn\n"
+	    "       mxready-responder [-c mxready.conf] [-r responder.conf] -t | -n | -V | --version\n"
+	    "  (without test/dsn) -t checks both files and what start-up needs, -n prints\n"
+	    "  the effective settings, -V the version; see mxready-responder(8)\n");
+}
+
+/* A file named by a setting must be readable: 0, or -1 with err set. */
+static int readable(const char *name, const char *path, char *err, size_t errlen)
+{
+	if (path[0] && access(path, R_OK) != 0) {
+		snprintf(err, errlen, "%s: %s: %s", name, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The administrator's modes (no test/dsn operand): -t, -n, -V.  Exit
+ * codes: 0, 64 usage, 78 configuration error (message on stderr). */
+static int admin_main(int argc, char **argv)
+{
+	const char *cpath = "/etc/mxready/mxready.conf", *rpath = "/etc/mxready/responder.conf";
+	int ch, check = 0, print = 0, explicit_conf = 0, rc = 0;
+	char err[1024];
+	unsigned char key[256];
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
+	while ((ch = getopt(argc, argv, "c:r:tnVh")) != -1)
+		switch (ch) {
+		case 'c': cpath = optarg; explicit_conf = 1; break;
+		case 'r': rpath = optarg; break;
+		case 't': check = 1; break;
+		case 'n': print = 1; break;
+		case 'V': puts("mxready-responder " MXR_VERSION); return 0;
+		case 'h': usage(); return 0;
+		default: usage(); return EX_USAGE_;
+		}
+	if (optind != argc || (!check && !print)) {
+		usage();
+		return EX_USAGE_;
+	}
+	conf *c = conf_new();
+	rconf *r = rconf_new();
+	if ((explicit_conf || access(cpath, F_OK) == 0) && conf_load(c, cpath, err, sizeof err) < 0)
+		rc = EX_CONFIG_;
+	else if (rconf_load(r, rpath, err, sizeof err) < 0)
+		rc = EX_CONFIG_;
+	else if (check && (proc_check(c, err, sizeof err) < 0 ||
+	    token_load_key(r->token_secret, key, sizeof key, err, sizeof err) < 0 ||
+	    readable("dkim_dual_key", r->dkim_dual_key, err, sizeof err) < 0 ||
+	    readable("dkim_v6_key", r->dkim_v6_key, err, sizeof err) < 0))
+		rc = EX_CONFIG_;
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc == 0 && print) {
+		conf_print(c, stdout);
+		printf("# %s\nv6only_address = %s\ndual_address = %s\ntoken_secret = %s\n"
+		    "state_dir = %s\nsubmit = %s\n", rpath, r->v6only_address, r->dual_address,
+		    r->token_secret, r->state_dir, r->submit);
+	}
+	if (rc != 0)
+		fprintf(stderr, "mxready-responder: %s\n", err);
+	else if (check)
+		fprintf(stderr, "mxready-responder: configuration %s and %s OK\n", cpath, rpath);
+	rconf_free(r);
+	conf_free(c);
+	return rc;
 }
 
 /* Reads stdin up to max octets; the rest is read and discarded (so that
@@ -597,6 +666,9 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	int keylen;
 
+	/* without a test/dsn operand: -t, -n, -V (whose -t takes no argument) */
+	if (argc < 2 || (strcmp(argv[argc - 1], "test") != 0 && strcmp(argv[argc - 1], "dsn") != 0))
+		return admin_main(argc, argv);
 	memset(&x, 0, sizeof x);
 	x.o.conf_path = "/etc/mxready/mxready.conf";
 	x.o.rconf_path = "/etc/mxready/responder.conf";
@@ -636,8 +708,10 @@ int main(int argc, char **argv)
 	}
 	keylen = token_load_key(x.rc->token_secret, x.key, sizeof x.key, err, sizeof err);
 	if (keylen < 0) {
-		vlog_msg(LOG_ERR, "%s", err);
-		rc = EX_TEMPFAIL_;
+		/* a configuration error: 78, which Postfix's pipe(8) defers */
+		vlog_msg(LOG_ERR, "token_secret: %s", err);
+		fprintf(stderr, "mxready-responder: token_secret: %s\n", err);
+		rc = EX_CONFIG_;
 		goto done;
 	}
 	if (open_store(&x) < 0) {

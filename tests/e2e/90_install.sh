@@ -113,8 +113,8 @@ check_match "$(cat "$DEST/etc/mxready/postfix-responder-master.cf")" 'argv=/usr/
 if [ -x "$B/mxready-milter" ]; then
 	sock=$("$B/mxready-milter" -n -c /dev/null 2>/dev/null | sed -n 's/^milter_socket = unix://p')
 	check_eq "$sock" /var/spool/postfix/mxready/milter.sock "the milter's default socket is in Postfix's queue directory"
-	check_match "$(cat "$DEST/usr/lib/tmpfiles.d/mxready.conf")" "^d ${sock%/*} 0750 mxready postfix" \
-		"tmpfiles.d creates the socket directory (mxready:postfix 0750)"
+	check_match "$(cat "$DEST/usr/lib/tmpfiles.d/mxready.conf")" "^d ${sock%/*} 2750 mxready postfix" \
+		"tmpfiles.d creates the socket directory (mxready:postfix 2750)"
 	check_match "$(grep -v '^#' "$DEST/usr/lib/systemd/system/mxready-milter.service")" "^ReadWritePaths=${sock%/*}\$" \
 		"the milter unit may write the socket directory"
 	check_match "$(cat "$DEST/etc/mxready/postfix-milter.cf")" 'unix:mxready/milter.sock' \
@@ -136,7 +136,7 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 	out=$(systemd-tmpfiles --root="$R" --create "$DEST/usr/lib/tmpfiles.d/mxready.conf" 2>&1)
 	check_eq "$?" 0 "systemd-tmpfiles --create accepts tmpfiles.d/mxready.conf"; [ -n "$out" ] && echo "# $out"
 	uid=$(awk -F: '$1 == "mxready" { print $3 }' "$R/etc/passwd")
-	for d in "var/spool/postfix/mxready 750 $uid:101" "var/lib/mxready/responder 750 $uid" "run/mxready 755 $uid"; do
+	for d in "var/spool/postfix/mxready 2750 $uid:101" "var/lib/mxready/responder 750 $uid" "run/mxready 755 $uid"; do
 		set -- $d
 		check_eq "$(stat -c '%a %u' "$R/$1" 2>&1)" "$2 ${3%%:*}" "tmpfiles.d: /$1 mode $2 owner mxready"
 	done
@@ -151,7 +151,9 @@ if command -v man >/dev/null 2>&1; then
 		[ -f "$m" ] || continue
 		missing=$(MANWIDTH=200 man -l "$m" 2>/dev/null | grep -oE '/(etc/mxready|usr)/[A-Za-z0-9._/-]*[A-Za-z0-9_]' |
 			sort -u | while read -r f; do
-				case $f in /usr/share/dns/*|/usr/share/doc/postfix*) continue;; esac
+				# other packages' files; files the admin makes (keys, the secret)
+				case $f in /usr/share/dns/*|/usr/share/doc/postfix*) continue;;
+				/etc/mxready/*.pem|/etc/mxready/*.secret) continue;; esac
 				[ -e "$DEST$f" ] || printf '%s ' "$f"
 			done)
 		check_eq "$missing" "" "${m##*/}: every file it names under /etc/mxready and /usr is installed"
