@@ -115,7 +115,7 @@ $(LIBPROBE): $(PROBE_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/mxready: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBPROBE) $(LIBCORE)
-	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(CORE_LIBS) -lz -lm
 
 $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ -lmilter $(JSON_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
@@ -132,6 +132,11 @@ $(BUILD)/tests/test_rstore $(BUILD)/tests/rstore_bench: EXTRA_LIBS = $(STORE_LIB
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBPROBE) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(EXTRA_LIBS) $(CORE_LIBS)
+
+# The verdict-line reader is tested against the real writer (daemon/vlog.c).
+$(BUILD)/tests/test_vline: $(BUILD)/tests/unit/test_vline.o $(BUILD)/daemon/vlog.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLLDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)

@@ -32,6 +32,7 @@
 #include "ready.h"
 #include "result.h"
 #include "spf.h"
+#include "stats.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -59,7 +60,9 @@ static void usage(FILE *f)
 	    "                         would add, with authserv-id ID\n"
 	    CHECK_PROBE_USAGE
 	    "DOMAIN may be left out with --mail-from: the MAIL FROM domain is checked.\n"
-	    "exit: 0 no fail, 1 some check failed, 2 usage error, 75 DNS failure\n");
+	    "exit: 0 no fail, 1 some check failed, 2 usage error, 75 DNS failure\n"
+	    "       mxready stats [--since T] [--until T] [--top N] [--json | --html FILE] [LOG...]\n"
+	    "  sums up the verdict lines of the daemons (mxready stats --help)\n");
 }
 
 static double now(void)
@@ -698,6 +701,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "check", cmd_check },
+	{ "stats", stats_main },      /* cli/stats.c */
 };
 
 int main(int argc, char **argv)

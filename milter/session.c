@@ -635,6 +635,9 @@ static void log_verdict(msess *s, const decision *d, const eom_run *e, const cha
 	vlog_add(l, "spf", result_auth_str(m->spf));
 	vlog_add(l, "dkim", result_auth_str(m->dkim));
 	vlog_add(l, "dmarc", result_auth_str(m->dmarc));
+	/* which aligned identifier made DMARC pass (mxready stats counts it) */
+	vlog_add(l, "dmarc_via", m->dmarc != AUTH_PASS ? "-" :
+	    m->dmarcv.dkim_aligned && m->dmarcv.spf_aligned ? "both" : m->dmarcv.dkim_aligned ? "dkim" : "spf");
 	vlog_add(l, "mail_from", m->mail_domain[0] ? m->mail_domain : (m->mail_from && *m->mail_from ? "invalid" : "<>"));
 	vlog_add(l, "header_from", m->n_from == 0 ? "none" : m->n_from > 1 ? "multiple" :
 	    m->from_domain[0] ? m->from_domain : "invalid");

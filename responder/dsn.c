@@ -374,37 +374,61 @@ static int has(const char *hay, const char *needle)
 	return strstr(hay, needle) != NULL;
 }
 
-void dsn_explain(const dsn_rcpt *r, char *out, size_t outlen)
+const char *dsn_class(const dsn_rcpt *r)
 {
 	char d[DSN_FIELD_MAX];
 	size_t i;
-	const char *s;
 
-	if (outlen == 0)
-		return;
 	for (i = 0; r->diagnostic[i] && i + 1 < sizeof d; i++)
 		d[i] = (char)tolower((unsigned char)r->diagnostic[i]);
 	d[i] = 0;
 	if (has(d, "type=aaaa") && (has(d, "no data record") || has(d, "not found") || has(d, "no address")))
-		s = "The mail server (MX) of your domain has no IPv6 address (no AAAA record in the DNS), so mail from an IPv6-only sender cannot reach you.";
-	else if (has(d, "host or domain name not found") || has(d, "host not found"))
-		s = "The name of your domain or of its mail server was not found in the DNS when we looked it up over IPv6.";
-	else if (has(d, "connection refused"))
-		s = "Your mail server has an IPv6 address, but it refused the connection on port 25 over IPv6: it does not listen on IPv6, or a firewall rejects the connection.";
-	else if (has(d, "timed out"))
-		s = "Your mail server has an IPv6 address, but it did not answer on port 25 over IPv6 (connection timed out): a firewall drops the packets, or the IPv6 route to it is broken.";
-	else if (has(d, "network is unreachable") || has(d, "no route to host"))
-		s = "Your mail server's IPv6 address cannot be reached: there is no route to it.";
-	else if ((has(d, "greylist") || has(d, "graylist") || has(d, "try again later")) &&
+		return "no-aaaa";
+	if (has(d, "host or domain name not found") || has(d, "host not found"))
+		return "not-found";
+	if (has(d, "connection refused"))
+		return "refused";
+	if (has(d, "timed out"))
+		return "timeout";
+	if (has(d, "network is unreachable") || has(d, "no route to host"))
+		return "unreachable";
+	if ((has(d, "greylist") || has(d, "graylist") || has(d, "try again later")) &&
 	    (r->status[0] == '5' || has(d, "; 5") || has(d, " 55")))
-		s = "Your mail server answered with a permanent error (5xx) where greylisting should answer with a temporary one (4xx): the mail was refused instead of delayed.";
-	else if (strncmp(r->status, "5.1.", 4) == 0 || has(d, "user unknown") || has(d, "does not exist"))
-		s = "Your mail server was reached over IPv6, but it does not accept the recipient address.";
-	else if (r->action == DSN_ACTION_DELAYED || r->status[0] == '4')
-		s = "Your mail server could not take the message over IPv6 yet (a temporary failure, often greylisting); delivery is being retried.";
-	else if (strncmp(r->status, "5.7.", 4) == 0)
-		s = "Your mail server was reached over IPv6, but refused the message by policy.";
-	else
-		s = "Delivery to your domain over IPv6 failed; the exact reason given by the mail system is quoted below.";
+		return "greylist-5xx";
+	if (strncmp(r->status, "5.1.", 4) == 0 || has(d, "user unknown") || has(d, "does not exist"))
+		return "invalid-recipient";
+	if (r->action == DSN_ACTION_DELAYED || r->status[0] == '4')
+		return "temporary";
+	/* RFC 3463 3.6 (5.5.x: protocol status); Postfix words a broken
+	 * session "protocol error", "lost connection", TLS ones "TLS" */
+	if (strncmp(r->status, "5.5.", 4) == 0 || has(d, "protocol error") || has(d, "lost connection") ||
+	    has(d, "tls") || has(d, "ssl") || has(d, "handshake"))
+		return "protocol";
+	if (strncmp(r->status, "5.7.", 4) == 0)
+		return "policy";
+	return "other";
+}
+
+void dsn_explain(const dsn_rcpt *r, char *out, size_t outlen)
+{
+	static const struct { const char *cls, *text; } t[] = {
+		{ "no-aaaa", "The mail server (MX) of your domain has no IPv6 address (no AAAA record in the DNS), so mail from an IPv6-only sender cannot reach you." },
+		{ "not-found", "The name of your domain or of its mail server was not found in the DNS when we looked it up over IPv6." },
+		{ "refused", "Your mail server has an IPv6 address, but it refused the connection on port 25 over IPv6: it does not listen on IPv6, or a firewall rejects the connection." },
+		{ "timeout", "Your mail server has an IPv6 address, but it did not answer on port 25 over IPv6 (connection timed out): a firewall drops the packets, or the IPv6 route to it is broken." },
+		{ "unreachable", "Your mail server's IPv6 address cannot be reached: there is no route to it." },
+		{ "greylist-5xx", "Your mail server answered with a permanent error (5xx) where greylisting should answer with a temporary one (4xx): the mail was refused instead of delayed." },
+		{ "invalid-recipient", "Your mail server was reached over IPv6, but it does not accept the recipient address." },
+		{ "temporary", "Your mail server could not take the message over IPv6 yet (a temporary failure, often greylisting); delivery is being retried." },
+		{ "protocol", "Your mail server was reached over IPv6, but the SMTP conversation failed (a protocol or TLS error)." },
+		{ "policy", "Your mail server was reached over IPv6, but refused the message by policy." },
+	};
+	const char *c = dsn_class(r), *s = "Delivery to your domain over IPv6 failed; the exact reason given by the mail system is quoted below.";
+
+	if (outlen == 0)
+		return;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(t[i].cls, c) == 0)
+			s = t[i].text;
 	snprintf(out, outlen, "%s", s);
 }

@@ -53,5 +53,11 @@ const char *dsn_action_str(dsn_action a);
  * (about IPv6 reception: no AAAA, refused, unreachable, rejected, ...),
  * one sentence.  Always NUL-terminates out. */
 void dsn_explain(const dsn_rcpt *r, char *out, size_t outlen);
+/* The reason of r as one word for the log and `mxready stats`: "no-aaaa"
+ * (the MX has no IPv6 address), "not-found" (name not in the DNS),
+ * "refused", "timeout", "unreachable", "invalid-recipient", "protocol"
+ * (SMTP protocol or TLS error), "policy", "greylist-5xx", "temporary",
+ * "other".  The same tests as dsn_explain(), in the same order. */
+const char *dsn_class(const dsn_rcpt *r);
 
 #endif

@@ -607,6 +607,7 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 	}
 	vlog_add(&l, "action", dsn_action_str(r->action));
 	vlog_add(&l, "status", r->status);
+	vlog_add(&l, "class", dsn_class(r));
 	/* after the failure was forwarded, a late delay DSN says nothing new */
 	if (flags & RSTORE_FORWARDED) {
 		free(rep);
