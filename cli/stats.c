@@ -27,17 +27,6 @@
 #define LINE_MAX_OCTETS 65536   /* longer lines are skipped as unreadable */
 #define READ_CHUNK (1 << 18)
 
-const char *const stats_r_words[STATS_R_N] = { "pass", "fail", "softfail", "neutral", "none",
-	"temperror", "permerror", "policy", "not_checked", "other" };
-const char *const stats_k_words[STATS_K_N] = { "pass", "info", "warn", "fail", "temperror",
-	"not_checked", "other" };
-const char *const stats_a_words[STATS_A_N] = { "accept", "tag", "quarantine", "reject", "tempfail", "other" };
-const char *const stats_f_words[STATS_F_N] = { "ipv4", "ipv6", "none" };
-const char *const stats_v_words[STATS_V_N] = { "dkim_only", "spf_only", "both", "not_logged" };
-const char *const stats_c_words[STATS_C_N] = { "mx", "mx_ipv6", "dnssec", "dane" };
-const char *const stats_b_words[STATS_B_N] = { "no_aaaa_for_mx", "refused_or_timeout",
-	"invalid_recipient", "protocol_or_tls", "other" };
-
 /* ---- time ---- */
 
 static long local_off;          /* seconds east of UTC, now */

@@ -34,13 +34,17 @@ enum { STATS_D_MSGS, STATS_D_FAILING, STATS_D_SPF_FAIL, STATS_D_DKIM_FAIL, STATS
 	STATS_D_IPREV_FAIL, STATS_D_READY };  /* READY: STATS_C_N statuses packed in bytes */
 /* counters of an hour row: STATS_F_* */
 
-extern const char *const stats_r_words[STATS_R_N];
-extern const char *const stats_k_words[STATS_K_N];
-extern const char *const stats_a_words[STATS_A_N];
-extern const char *const stats_f_words[STATS_F_N];
-extern const char *const stats_v_words[STATS_V_N];
-extern const char *const stats_c_words[STATS_C_N];
-extern const char *const stats_b_words[STATS_B_N];
+/* the words of each enum, as they appear in the reports and the JSON keys */
+static const char *const stats_r_words[STATS_R_N] = { "pass", "fail", "softfail", "neutral", "none",
+	"temperror", "permerror", "policy", "not_checked", "other" };
+static const char *const stats_k_words[STATS_K_N] = { "pass", "info", "warn", "fail", "temperror",
+	"not_checked", "other" };
+static const char *const stats_a_words[STATS_A_N] = { "accept", "tag", "quarantine", "reject", "tempfail", "other" };
+static const char *const stats_f_words[STATS_F_N] = { "ipv4", "ipv6", "none" };
+static const char *const stats_v_words[STATS_V_N] = { "dkim_only", "spf_only", "both", "not_logged" };
+static const char *const stats_c_words[STATS_C_N] = { "mx", "mx_ipv6", "dnssec", "dane" };
+static const char *const stats_b_words[STATS_B_N] = { "no_aaaa_for_mx", "refused_or_timeout",
+	"invalid_recipient", "protocol_or_tls", "other" };
 
 typedef struct stats_inbound {
 	const char *name;               /* "milter", "policyd" */
