@@ -210,7 +210,7 @@ static int pick(const vline *v, const char *const *keys, int nkeys, const char *
 
 /* ---- counting ---- */
 
-static char hour_key[16];
+static char hour_key[64];
 static int64_t hour_cached = INT64_MIN;
 
 static const char *hour_of(int64_t civ)
@@ -368,7 +368,8 @@ static void count_test(stats *s, stats_resp *r, const fval *f, int64_t civ, int 
 	r->family[fam]++;
 	if (timed)
 		stab_get(r->hours, hour_of(civ), 13)[fam]++;
-	if (f[R_SENDER].p) {
+	/* the null sender is nobody's address */
+	if (f[R_SENDER].p && !IS(f[R_SENDER].p, f[R_SENDER].n, "<>")) {
 		n = lower(key, sizeof key, f[R_SENDER].p, f[R_SENDER].n);
 		stab_get(r->senders, key, n)[0]++;
 		for (at = n; at > 0 && key[at - 1] != '@'; at--)

@@ -42,7 +42,7 @@ static const char css[] =
 	".figs{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}"
 	".fig{border:1px solid #ccc;border-radius:6px;padding:.4rem .7rem;min-width:8rem}"
 	".fig b{display:block;font-size:1.35rem}"
-	"svg{width:100%;height:auto;display:block}svg text{font:12px sans-serif;fill:var(--ink)}"
+	"svg{width:100%;height:auto;display:block}svg text{font:15px sans-serif;fill:var(--ink)}"
 	"svg text.in{fill:#000}"
 	".ipv4{fill:var(--v4)}.ipv6{fill:var(--v6)}.none,.not_checked,.not_logged{fill:var(--none)}"
 	".pass,.accept,.dkim_only,.spf_only,.both{fill:var(--pass)}.both{fill:#0072B2}.spf_only{fill:#56B4E9}"
@@ -88,7 +88,7 @@ static void columns(FILE *f, const char *id, const char *title, char (*labels)[1
 {
 	static const char *const lab[STATS_F_N] = { "IPv4", "IPv6", "no address" };
 	uint64_t max = 1;
-	double W = 640, H = 220, top = 20, left = 44, bottom = 40, bw;
+	double W = 640, H = 240, top = 20, left = 52, bottom = 40, bw;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t = v[i][0] + v[i][1] + v[i][2];
 		if (t > max)
@@ -116,11 +116,11 @@ static void columns(FILE *f, const char *id, const char *title, char (*labels)[1
 			y -= h;
 			fprintf(f, "<rect class=\"seg %s\" data-n=\"%llu\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
 			    stats_f_words[k], (unsigned long long)v[i][k], x, y, w, h);
-			if (h >= 14 && w >= 22)
+			if (h >= 18 && w >= 30)
 				fprintf(f, "<text class=\"in\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%llu</text>",
 				    x + w / 2, y + h / 2 + 4, (unsigned long long)v[i][k]);
 		}
-		if (n <= 16 || i % ((n + 15) / 16) == 0)
+		if (n <= 12 || i % ((n + 11) / 12) == 0)
 			fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>", x + w / 2, H - bottom + 16,
 			    labels[i] + (strlen(labels[i]) > 10 ? 11 : 5));
 		fputs("</g>\n", f);
@@ -134,7 +134,7 @@ static void columns(FILE *f, const char *id, const char *title, char (*labels)[1
 static void hstack(FILE *f, const char *id, const char *title, const char *const *rows, int nrows,
     const uint64_t *const *v, const char *const *w, int k)
 {
-	double W = 640, rowh = 30, left = 96, right = 8, H = rowh * nrows + 10;
+	double W = 640, rowh = 32, left = 110, right = 8, H = rowh * nrows + 10;
 	fprintf(f, "<figure id=\"%s\"><h3>", id);
 	escs(f, title);
 	fprintf(f, "</h3><svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", W, H);
@@ -154,8 +154,8 @@ static void hstack(FILE *f, const char *id, const char *title, const char *const
 			fprintf(f, "<rect class=\"seg %s\" data-word=\"%s\" data-n=\"%llu\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\">"
 			    "<title>%s %s: %llu (%.1f%%)</title></rect>", w[i], w[i], (unsigned long long)v[r][i], x, y, wd,
 			    rowh - 8, rows[r], w[i], (unsigned long long)v[r][i], stats_report_pct(v[r][i], t));
-			if (wd >= 60)
-				fprintf(f, "<text class=\"in\" x=\"%.1f\" y=\"%.0f\">%s %.0f%%</text>", x + 3, y + rowh / 2 + 1,
+			if (wd >= 110)
+				fprintf(f, "<text class=\"in\" x=\"%.1f\" y=\"%.0f\">%s %.0f%%</text>", x + 3, y + rowh / 2 + 2,
 				    w[i], stats_report_pct(v[r][i], t));
 			x += wd;
 		}
@@ -178,9 +178,10 @@ static void hstack(FILE *f, const char *id, const char *title, const char *const
 }
 
 /* Simple horizontal bars, one per word, each with its count. */
-static void hbars(FILE *f, const char *id, const char *title, const char *const *w, const uint64_t *v, int n)
+static void hbars(FILE *f, const char *id, const char *title, const char *const *w, const char *const *lab,
+    const uint64_t *v, int n)
 {
-	double W = 640, rowh = 26, left = 150, H = rowh * n + 10;
+	double W = 640, rowh = 30, left = 190, H = rowh * n + 10;
 	uint64_t max = 1;
 	for (int i = 0; i < n; i++)
 		if (v[i] > max)
@@ -195,7 +196,7 @@ static void hbars(FILE *f, const char *id, const char *title, const char *const 
 		fprintf(f, "<g class=\"bar\" data-word=\"%s\" data-n=\"%llu\"><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>"
 		    "<rect class=\"bounce\" x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\"/>"
 		    "<text x=\"%.1f\" y=\"%.0f\">%llu</text></g>\n", w[i], (unsigned long long)v[i], left - 6,
-		    y + rowh / 2 + 2, w[i], left, y, wd, rowh - 8, left + wd + 4, y + rowh / 2 + 2, (unsigned long long)v[i]);
+		    y + rowh / 2 + 4, lab[i], left, y, wd, rowh - 8, left + wd + 4, y + rowh / 2 + 4, (unsigned long long)v[i]);
 	}
 	fputs("</svg></figure>\n", f);
 }
@@ -365,7 +366,9 @@ static void responder(FILE *f, const stats *s)
 	fig(f, "delay notices", r->delay_notices, NULL);
 	fputs("</div>\n", f);
 	arrivals(f, "arrivals-responder", "Test mails over IPv4 and IPv6", r->hours);
-	hbars(f, "bounces", "IPv6 bounces by reason", stats_b_words, r->bounce_class, STATS_B_N);
+	static const char *const blab[STATS_B_N] = { "no AAAA for the MX", "refused / timed out",
+		"invalid recipient", "protocol / TLS error", "other" };
+	hbars(f, "bounces", "IPv6 bounces by reason", stats_b_words, blab, r->bounce_class, STATS_B_N);
 	count_table(f, r->suppress_reasons, s->top, "Suppressed test mails, by reason");
 	count_table(f, r->drop_reasons, s->top, "Dropped DSNs, by reason");
 	fputs("</section>\n", f);

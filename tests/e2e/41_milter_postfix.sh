@@ -357,6 +357,20 @@ f=$(pf_wait_mail '^Subject: t41-g4')
 check_eq "$(pf_queue_ids | tr '\n' ' ')" "$qf " "nothing else in the queue (only the held one: nothing deferred, nothing lost)"
 check_nomatch "$(cat "$PF_MAILLOG")" 'status=(bounced|deferred)|warning: .*milter.*(protocol|malformed)' "no bounce, deferral or protocol error in the Postfix log"
 
+# mxready stats (issue 11) sums up this run's verdict lines: the figures
+# agree with the lines counted one by one and with what this test sent
+L=$T/milter.log
+"$MXR" stats --json "$L" >"$T/stats.json"; check_eq $? 0 "stats: reads the milter's log"
+check_jq "$T/stats.json" .milter.lines "$(grep -c 'notice: [0-9A-Za-z]*: client=' "$L")" "stats: one message per verdict line"
+check_jq "$T/stats.json" .input.unreadable 0 "stats: every verdict line readable"
+check_jq "$T/stats.json" .milter.family.ipv6 "$(grep -c ': client=[^ ]* family=ipv6 ' "$L")" "stats: arrivals over IPv6 (B, B2, B4)"
+check_jq "$T/stats.json" .milter.actions.reject "$(grep -c ' action=reject ' "$L")" "stats: rejects"
+check_jq "$T/stats.json" '.milter.reasons["reject null_mx"]' "$(grep -c ' action=reject reason=null_mx ' "$L")" "stats: rejects by reason (C: null MX)"
+check_jq "$T/stats.json" '.milter.actions.tempfail > 0 and .milter.temperror >= .milter.actions.tempfail' true "stats: tempfails (E, F) within the temperror count"
+check_jq "$T/stats.json" '.milter.top_domains[0] | "\(.domain) \(.messages >= 20)"' "dkim-ok.xtest true" "stats: S's 20 messages make dkim-ok.xtest the top sender domain"
+check_jq "$T/stats.json" '.milter.dmarc_pass_via | .dkim_only + .spf_only + .both' "$(grep -c ' dmarc=pass dmarc_via=' "$L")" "stats: DMARC pass path from dmarc_via"
+check_jq "$T/stats.json" '[.milter.per_day[].total] | add' "$(jq .milter.lines "$T/stats.json")" "stats: per-day rows add up"
+
 # the milter exits cleanly (sanitizer builds report leaks at exit)
 kill "$MPID"; wait "$MPID"; rc=$?; MPID=
 check_eq "$rc" 0 "milter exits 0 on SIGTERM"

@@ -185,5 +185,15 @@ check_eq "$(printf '%s\n' "${h:-}" | grep -c '^MXReady-Report: mx.test.example')
 out=$(send "$PF_ADDR4" 5.0.2.99 "" good.xtest a@spf-none.xtest r@example.net spawnbad)
 check_match "$(reply_of "$out")" "^550 5.7.25 " "spawn mode: no PTR -> 550 5.7.25"
 check_match "$(cat "$T/spawn.log")" "client=5.0.2.99 .*action=reject reason=iprev_fail" "spawn mode logs its verdict line"
+# mxready stats (issue 11) sums up both logs of this run
+"$MXR" stats --json "$T/pd.log" "$T/spawn.log" >"$T/stats.json"; check_eq $? 0 "stats: reads the policy daemon's logs"
+check_jq "$T/stats.json" .policyd.lines "$(cat "$T/pd.log" "$T/spawn.log" | grep -c 'notice: [0-9A-Za-z]*: client=')" "stats: one entry per verdict line"
+check_jq "$T/stats.json" .policyd.instances.count "$(cat "$T/pd.log" "$T/spawn.log" | sed -n 's/.* instance=\([^ ]*\) .*/\1/p' | sort -u | grep -vc '^-$')" "stats: distinct policy instances"
+check_jq "$T/stats.json" .input.unreadable 0 "stats: every verdict line readable"
+check_jq "$T/stats.json" .policyd.actions.reject "$(cat "$T/pd.log" "$T/spawn.log" | grep -c ' action=reject ')" "stats: rejects (each one Postfix logged)"
+check_jq "$T/stats.json" '.policyd.actions.tag >= 2 and .policyd.reasons["tag iprev_fail"] >= 1 and .policyd.reasons["tag null_mx"] >= 1' true "stats: the SASL and trusted-network tags by reason"
+check_jq "$T/stats.json" '.policyd.family.ipv6 >= 1' true "stats: the IPv6 client counted"
+check_jq "$T/stats.json" '.policyd.actions.tempfail >= 1 and .policyd.temperror >= 1' true "stats: the DNS-down tempfail"
+check_jq "$T/stats.json" '.policyd.dkim.not_checked == .policyd.lines' true "stats: no DKIM at RCPT time: not checked"
 [ -s "$T/pd.stderr" ] && fail "daemon stderr empty" "$(head -c 300 "$T/pd.stderr")" || pass "daemon stderr empty (no sanitizer report)"
 finish

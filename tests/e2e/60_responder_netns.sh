@@ -386,7 +386,7 @@ check_match "$F" 'type=AAAA' "forwarded DSN: the Diagnostic-Code quoted"
 check_match "$F" '\[attached message/rfc822\]' "forwarded DSN: the DSN attached"
 check_match "$F" '^DKIM-Signature: .*d=resp-dual\.xtest' "forwarded DSN: DKIM-signed"
 check_nomatch "$(heads v4 user)" 'reply B of 2' "IPv4-only sender: reply B never arrives"
-check_match "$(waitlog 'mode=dsn.*decision=forwarded' 5)" 'action=failed status=5\.[0-9.]+ decision=forwarded' "log: DSN forwarded"
+check_match "$(waitlog 'mode=dsn.*decision=forwarded' 5)" 'action=failed status=5\.[0-9.]+ class=no-aaaa decision=forwarded' "log: DSN forwarded, class no AAAA"
 
 # ---- 3. MX with AAAA, port 25 closed on IPv6: still trying, then the failure -
 send closed user@resp-closed.xtest
@@ -525,6 +525,25 @@ for f in "$@"; do
 	esac
 done
 check_eq "$(printf '%s\n' "$v" | grep ' dkim=pass ' | grep -c 'message/rfc822')" 2 "python3-dkim: both forwarded failures (with the DSN attached) pass"
+
+# ---- 8. mxready stats (issue 11) sums up this run's responder log ---------
+"$MXR" stats --json "$T/responder.log" >"$T/stats.json"; check_eq $? 0 "stats: reads the responder's log"
+F=$MILTER_OK            # the backscatter case runs only with the milter
+check_jq "$T/stats.json" .responder.test_mails $((14 + F)) "stats: the test mails this test sent (ds user, v4, closed, 6 loops, forged, big, 4 rate)"
+check_jq "$T/stats.json" .responder.replied 7 "stats: answered (ds user, v4, closed, big, 3 rate)"
+check_jq "$T/stats.json" '[.responder.reply_a_sent, .responder.reply_b_sent] | join(" ")' "7 7" "stats: replies A and B sent"
+check_jq "$T/stats.json" .responder.suppressed $((7 + F)) "stats: suppressed (6 loops, rate limit, backscatter)"
+check_jq "$T/stats.json" '.responder.suppressed_by_reason | [.precedence, ."auto-submitted", .list, ."null-sender", ."system-sender", ."our-domain", ."rate-limit address"] | join(" ")' \
+	"1 1 1 1 1 1 1" "stats: suppressed by rule"
+check_jq "$T/stats.json" .responder.unique_senders.count $((10 + F)) "stats: unique sender addresses (<> is none)"
+check_jq "$T/stats.json" .responder.unique_sender_domains.count 4 "stats: unique sender domains"
+check_jq "$T/stats.json" '.responder.family.ipv6 == .responder.test_mails' true "stats: every test mail arrived over IPv6 (the test MX is IPv6-only)"
+check_jq "$T/stats.json" '.responder.ipv6_bounces | "\(.total) \(.from_addresses.count) \(.by_class.no_aaaa_for_mx) \(.by_class.refused_or_timeout)"' "2 2 1 1" \
+	"stats: 2 IPv6 bounces from 2 addresses: no AAAA for MX (v4), refused (closed)"
+check_jq "$T/stats.json" .responder.dsn.delay_notices 1 "stats: one delay notice"
+check_jq "$T/stats.json" '.responder.dsn.dropped_by_reason | [."unknown-or-forged-token", .forged, ."no-token", ."already-forwarded"] | join(" ")' "1 1 1 1" \
+	"stats: dropped DSNs by reason"
+check_jq "$T/stats.json" .input.unreadable 0 "stats: every line readable"
 
 # what each sender received (the demo's output; not an assertion)
 echo "== mailboxes"
