@@ -193,15 +193,14 @@ static int pick(const vline *v, const char *const *keys, int nkeys, const char *
 		const vline_pair *p = &v->pair[i];
 		int k, found = 0;
 		for (k = 0; k < nkeys; k++)
-			if (keys[k][0] == p->key[0] && strlen(keys[k]) == p->klen &&
-			    memcmp(keys[k], p->key, p->klen) == 0) {
+			if (keys[k][0] == p->key[0] && strncmp(keys[k], p->key, p->klen) == 0 && keys[k][p->klen] == 0) {
 				f[k].p = p->val;
 				f[k].n = p->vlen;
 				found = 1;
 				break;
 			}
 		for (k = 0; !found && other[k]; k++)
-			if (strlen(other[k]) == p->klen && memcmp(other[k], p->key, p->klen) == 0)
+			if (other[k][0] == p->key[0] && strncmp(other[k], p->key, p->klen) == 0 && other[k][p->klen] == 0)
 				found = 1;
 		unknown |= !found;
 	}

@@ -123,8 +123,10 @@ vline_status vline_parse(const char *s, size_t len, vline *out)
 		p->klen = (size_t)(s + i - p->key);
 		if (p->klen == 0 || p->klen > VLINE_KEY_MAX || i >= len || s[i] != '=')
 			return VLINE_BAD_KEY;
+		/* length and first octet first: this loop is quadratic */
 		for (k = 0; k < tmp.n; k++)
-			if (tmp.pair[k].klen == p->klen && memcmp(tmp.pair[k].key, p->key, p->klen) == 0)
+			if (tmp.pair[k].klen == p->klen && tmp.pair[k].key[0] == p->key[0] &&
+			    memcmp(tmp.pair[k].key, p->key, p->klen) == 0)
 				return VLINE_DUP_KEY;
 		i++;
 		if ((st = value(s, len, &i, p)) != VLINE_OK)
