@@ -32,7 +32,7 @@
 #include "ready.h"
 #include "result.h"
 #include "spf.h"
-#include "stats.h"
+#include "stats_cmd.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -701,7 +701,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "check", cmd_check },
-	{ "stats", stats_main },      /* cli/stats.c */
+	{ "stats", stats_cmd_main },  /* cli/stats_cmd.c */
 };
 
 int main(int argc, char **argv)

@@ -5,7 +5,7 @@
  * mxready-responder (docs/logging.md, docs/responder.md) summed up; the
  * figures and their JSON names are documented in docs/stats.md.  stats.c
  * reads and counts, stats_report.c writes text and JSON, stats_html.c the
- * HTML page.
+ * HTML page, stats_cmd.c is the command.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -108,15 +108,20 @@ typedef struct stats {
 	stats_resp resp;
 } stats;
 
-/* The `mxready stats` command: argv[0] is "stats".  Returns the exit
- * status (0, 1 input error with the figures of what was read, 2 usage). */
-int stats_main(int argc, char **argv);
-/* Sets up / frees the counters (tables bounded by s->max_keys). */
+/* Sets up the counters (tables bounded by s->max_keys): 0 or -1. */
 int stats_init(stats *s);
+/* Frees the tables; safe after a failed stats_init(). */
 void stats_fini(stats *s);
 /* Counts one line (without its line end) from the named source. */
 void stats_line(stats *s, const char *line, size_t len, const char *src, uint64_t lineno);
 /* Reference time for the year of RFC 3164 stamps (a file's mtime). */
 void stats_set_ref(time_t ref);
+/* Reads and counts one file ("-" = standard input), plain or gzip, with
+ * buf of cap octets as its line buffer (lines longer are skipped).
+ * Returns 0, or -1 after recording the error in s->errors. */
+int stats_read_file(stats *s, const char *name, char *buf, size_t cap);
+/* "YYYY-MM-DD[THH:MM[:SS]][zone]" (local time without a zone) or "Nd" /
+ * "Nh" before now into *out.  Returns 0 or -1. */
+int stats_parse_time(const char *a, time_t *out);
 
 #endif

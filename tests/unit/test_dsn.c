@@ -51,6 +51,27 @@ static int parse_str(const char *s)
 	return dsn_parse(s, strlen(s), &rep, err, sizeof err);
 }
 
+/* The one-word classes of the DSN log line (mxready stats counts them). */
+static void classes(void)
+{
+	static const struct { const char *status, *diag, *cls; } c[] = {
+		{ "5.4.4", "X-Postfix; Host or domain name not found. Name service error for name=mx.example type=AAAA: Host found but no data record of requested type", "no-aaaa" },
+		{ "5.4.4", "X-Postfix; Host or domain name not found. Name service error for name=x.example type=MX: Host not found", "not-found" },
+		{ "4.4.1", "X-Postfix; connect to mx.example[2001:db8::1]:25: Connection refused", "refused" },
+		{ "5.1.1", "smtp; 550 5.1.1 <a@b>: Recipient address rejected: User unknown", "invalid-recipient" },
+		{ "5.5.0", "smtp; 554 5.5.0 protocol error", "protocol" },
+		{ "5.0.0", "X-Postfix; lost connection with mx.example[2001:db8::1] while performing the TLS handshake", "protocol" },
+		{ "5.7.1", "smtp; 554 5.7.1 rejected by policy", "policy" },
+		{ "5.0.0", "smtp; 554 go away", "other" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		dsn_rcpt g = { .action = DSN_ACTION_FAILED };
+		snprintf(g.status, sizeof g.status, "%s", c[i].status);
+		snprintf(g.diagnostic, sizeof g.diagnostic, "%s", c[i].diag);
+		TAP_STR(dsn_class(&g), c[i].cls, c[i].diag);
+	}
+}
+
 int main(void)
 {
 	char err[256], why[512];
@@ -115,24 +136,7 @@ int main(void)
 	dsn_explain(&rep.rcpt[0], why, sizeof why);
 	TAP_OK(strstr(why, "temporary failure, often greylisting") != NULL, "explained: proper 4xx greylisting is a delay (%s)", why);
 	TAP_STR(dsn_class(&rep.rcpt[0]), "temporary", "class: temporary");
-	{   /* the one-word classes of the log line (mxready stats) */
-		static const struct { const char *status, *diag, *cls; } c[] = {
-			{ "5.4.4", "X-Postfix; Host or domain name not found. Name service error for name=mx.example type=AAAA: Host found but no data record of requested type", "no-aaaa" },
-			{ "5.4.4", "X-Postfix; Host or domain name not found. Name service error for name=x.example type=MX: Host not found", "not-found" },
-			{ "4.4.1", "X-Postfix; connect to mx.example[2001:db8::1]:25: Connection refused", "refused" },
-			{ "5.1.1", "smtp; 550 5.1.1 <a@b>: Recipient address rejected: User unknown", "invalid-recipient" },
-			{ "5.5.0", "smtp; 554 5.5.0 protocol error", "protocol" },
-			{ "5.0.0", "X-Postfix; lost connection with mx.example[2001:db8::1] while performing the TLS handshake", "protocol" },
-			{ "5.7.1", "smtp; 554 5.7.1 rejected by policy", "policy" },
-			{ "5.0.0", "smtp; 554 go away", "other" },
-		};
-		for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-			dsn_rcpt g = { .action = DSN_ACTION_FAILED };
-			snprintf(g.status, sizeof g.status, "%s", c[i].status);
-			snprintf(g.diagnostic, sizeof g.diagnostic, "%s", c[i].diag);
-			TAP_STR(dsn_class(&g), c[i].cls, c[i].diag);
-		}
-	}
+	classes();
 	TAP_INT(parse_str("Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
 	    "Reporting-MTA: dns; m\n\nFinal-Recipient: rfc822; z@c\nAction: failed\nStatus: 5.12345.1\n--b--\n"), 0,
 	    "bad status syntax still parses");
