@@ -189,14 +189,18 @@ static int pick(const vline *v, const char *const *keys, int nkeys, const char *
 		const vline_pair *p = &v->pair[i];
 		int k, found = 0;
 		for (k = 0; k < nkeys; k++)
-			if (keys[k][0] == p->key[0] && strncmp(keys[k], p->key, p->klen) == 0 && keys[k][p->klen] == 0) {
+			/* p->key[1] is readable: at worst the '=' after a
+			 * one-octet key */
+			if (keys[k][0] == p->key[0] && keys[k][1] == p->key[1] &&
+			    strncmp(keys[k], p->key, p->klen) == 0 && keys[k][p->klen] == 0) {
 				f[k].p = p->val;
 				f[k].n = p->vlen;
 				found = 1;
 				break;
 			}
 		for (k = 0; !found && other[k]; k++)
-			if (other[k][0] == p->key[0] && strncmp(other[k], p->key, p->klen) == 0 && other[k][p->klen] == 0)
+			if (other[k][0] == p->key[0] && other[k][1] == p->key[1] &&
+			    strncmp(other[k], p->key, p->klen) == 0 && other[k][p->klen] == 0)
 				found = 1;
 		unknown |= !found;
 	}
@@ -629,11 +633,26 @@ static void input_error(stats *s, const char *name, const char *why, const char 
 		    name, why, zmsg ? " (" : "", zmsg ? zmsg : "", zmsg ? ")" : "", (unsigned long long)lines);
 }
 
+/* The next octets of the input: zlib for gzip data (and for pipes, where
+ * zlib tells plain from compressed), read(2) for a plain regular file,
+ * one copy fewer.  Returns the count, 0 at the end, -1 on an error. */
+static long fill(gzFile gz, int fd, char *b, size_t n)
+{
+	ssize_t r;
+	if (gz)
+		return gzread(gz, b, (unsigned)n);
+	do
+		r = read(fd, b, n);
+	while (r < 0 && errno == EINTR);
+	return (long)r;
+}
+
 int stats_read_file(stats *s, const char *name, char *buf, size_t cap)
 {
 	int fd = strcmp(name, "-") == 0 ? 0 : -1;
 	struct stat st;
-	gzFile gz;
+	unsigned char magic[2];
+	gzFile gz = NULL;
 	size_t have = 0;
 	uint64_t lineno = 0;
 	int skipping = 0, rc = 0;
@@ -643,17 +662,24 @@ int stats_read_file(stats *s, const char *name, char *buf, size_t cap)
 		return -1;
 	}
 	stats_set_ref(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mtime : time(NULL));
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
-		input_error(s, name, "cannot read", NULL, 0);
-		if (fd)
-			close(fd);
-		return -1;
+	if (!(S_ISREG(st.st_mode) && (pread(fd, magic, 2, 0) < 2 || magic[0] != 0x1f || magic[1] != 0x8b))) {
+		if ((gz = gzdopen(fd, "rb")) == NULL) {
+			input_error(s, name, "cannot read", NULL, 0);
+			if (fd)
+				close(fd);
+			return -1;
+		}
+		gzbuffer(gz, READ_CHUNK);
 	}
-	gzbuffer(gz, READ_CHUNK);
 	s->files++;
 	for (;;) {
-		int got = gzread(gz, buf + have, (unsigned)(cap - have));
+		long got = fill(gz, fd, buf + have, cap - have);
 		char *p = buf, *e, *end;
+		if (got < 0 && gz == NULL) {
+			input_error(s, name, strerror(errno), NULL, lineno);
+			rc = -1;
+			break;
+		}
 		if (got < 0) {
 			int zerr;
 			const char *msg = gzerror(gz, &zerr);
@@ -662,7 +688,7 @@ int stats_read_file(stats *s, const char *name, char *buf, size_t cap)
 			rc = -1;
 			break;
 		}
-		if (got == 0) {
+		if (got == 0 && gz) {
 			/* zlib reports a stream cut short only here: Z_BUF_ERROR
 			 * ("unexpected end of file") is not an error of gzread,
 			 * so that a growing file can be read on */
@@ -675,6 +701,8 @@ int stats_read_file(stats *s, const char *name, char *buf, size_t cap)
 			}
 			break;
 		}
+		if (got == 0)
+			break;
 		s->bytes += (uint64_t)got;
 		end = buf + have + got;
 		while ((e = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -703,7 +731,10 @@ int stats_read_file(stats *s, const char *name, char *buf, size_t cap)
 		s->lines++;
 		s->partial_last++;
 	}
-	gzclose(gz);
+	if (gz)
+		gzclose(gz);
+	else if (fd)
+		close(fd);
 	return rc;
 }
 

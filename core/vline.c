@@ -6,6 +6,7 @@
  * writer's: \\ and \" for backslash and quote, \xHH for octets outside
  * 0x20..0x7e; a value that is empty or holds a space, '=' or '"' is quoted.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "vline.h"
@@ -99,6 +100,7 @@ static size_t id_part(const char *s, size_t len, vline *out)
 vline_status vline_parse(const char *s, size_t len, vline *out)
 {
 	size_t i, k;
+	uint64_t seen = 0, bit;
 	vline tmp;
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
@@ -123,11 +125,14 @@ vline_status vline_parse(const char *s, size_t len, vline *out)
 		p->klen = (size_t)(s + i - p->key);
 		if (p->klen == 0 || p->klen > VLINE_KEY_MAX || i >= len || s[i] != '=')
 			return VLINE_BAD_KEY;
-		/* length and first octet first: this loop is quadratic */
-		for (k = 0; k < tmp.n; k++)
-			if (tmp.pair[k].klen == p->klen && tmp.pair[k].key[0] == p->key[0] &&
-			    memcmp(tmp.pair[k].key, p->key, p->klen) == 0)
-				return VLINE_DUP_KEY;
+		/* a key twice: a 64-bit filter on (first octet, length) keeps
+		 * the quadratic comparison for the rare candidates */
+		bit = 1ull << (((unsigned char)p->key[0] * 7u + (unsigned)p->klen) & 63);
+		if (seen & bit)
+			for (k = 0; k < tmp.n; k++)
+				if (tmp.pair[k].klen == p->klen && memcmp(tmp.pair[k].key, p->key, p->klen) == 0)
+					return VLINE_DUP_KEY;
+		seen |= bit;
 		i++;
 		if ((st = value(s, len, &i, p)) != VLINE_OK)
 			return st;

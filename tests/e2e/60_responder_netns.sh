@@ -529,13 +529,13 @@ check_eq "$(printf '%s\n' "$v" | grep ' dkim=pass ' | grep -c 'message/rfc822')"
 # ---- 8. mxready stats (issue 11) sums up this run's responder log ---------
 "$MXR" stats --json "$T/responder.log" >"$T/stats.json"; check_eq $? 0 "stats: reads the responder's log"
 F=$MILTER_OK            # the backscatter case runs only with the milter
-check_jq "$T/stats.json" .responder.test_mails $((14 + F)) "stats: the test mails this test sent (ds user, v4, closed, 6 loops, forged, big, 4 rate)"
-check_jq "$T/stats.json" .responder.replied 7 "stats: answered (ds user, v4, closed, big, 3 rate)"
-check_jq "$T/stats.json" '[.responder.reply_a_sent, .responder.reply_b_sent] | join(" ")' "7 7" "stats: replies A and B sent"
-check_jq "$T/stats.json" .responder.suppressed $((7 + F)) "stats: suppressed (6 loops, rate limit, backscatter)"
+check_jq "$T/stats.json" .responder.test_mails $((18 + F)) "stats: the test mails this test sent (ds user, v4, closed, 9 loops, forged, big, Mixed.Case, 4 rate)"
+check_jq "$T/stats.json" .responder.replied 8 "stats: answered (ds user, v4, closed, big, Mixed.Case, 3 rate)"
+check_jq "$T/stats.json" '[.responder.reply_a_sent, .responder.reply_b_sent] | join(" ")' "8 8" "stats: replies A and B sent"
+check_jq "$T/stats.json" .responder.suppressed $((10 + F)) "stats: suppressed (9 loops, rate limit, backscatter)"
 check_jq "$T/stats.json" '.responder.suppressed_by_reason | [.precedence, ."auto-submitted", .list, ."null-sender", ."system-sender", ."our-domain", ."rate-limit address"] | join(" ")' \
-	"1 1 1 1 1 1 1" "stats: suppressed by rule"
-check_jq "$T/stats.json" .responder.unique_senders.count $((10 + F)) "stats: unique sender addresses (<> is none)"
+	"2 2 2 1 1 1 1" "stats: suppressed by rule"
+check_jq "$T/stats.json" .responder.unique_senders.count $((14 + F)) "stats: unique sender addresses (<> is none)"
 check_jq "$T/stats.json" .responder.unique_sender_domains.count 4 "stats: unique sender domains"
 check_jq "$T/stats.json" '.responder.family.ipv6 == .responder.test_mails' true "stats: every test mail arrived over IPv6 (the test MX is IPv6-only)"
 check_jq "$T/stats.json" '.responder.ipv6_bounces | "\(.total) \(.from_addresses.count) \(.by_class.no_aaaa_for_mx) \(.by_class.refused_or_timeout)"' "2 2 1 1" \
