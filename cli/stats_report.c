@@ -194,6 +194,10 @@ static void domains_text(FILE *f, const stats_inbound *in, size_t top)
 		    (unsigned long long)r[i].v[STATS_D_FAILING], (int)(r[i].klen < 100 ? r[i].klen : 100), r[i].key);
 	fprintf(f, "  %llu distinct sender domains%s\n", (unsigned long long)dist,
 	    exact ? "" : " (estimated: HyperLogLog, more than --max-keys)");
+	if (stab_folded(in->domains))
+		fprintf(f, "  %llu messages of domains seen after the table was full (--max-keys) are counted only\n"
+		    "  as \"other\": the top lists cover the first %zu domains seen\n",
+		    (unsigned long long)stab_other(in->domains)[STATS_D_MSGS], stab_count(in->domains));
 	free(r);
 	r = stab_sorted(in->domains, STATS_D_FAILING, &n);
 	if (r == NULL || n == 0 || r[0].v[STATS_D_FAILING] == 0) {
@@ -471,6 +475,7 @@ static json_object *inbound_json(const stats *s, const stats_inbound *in)
 	json_object_object_add(o, "failing", jint(in->failing));
 	json_object_object_add(o, "truncated_lines", jint(in->truncated));
 	json_object_object_add(o, "sender_domains", distinct_json(in->domains));
+	json_object_object_add(o, "sender_domains_folded_messages", jint(stab_other(in->domains)[STATS_D_MSGS]));
 	stats_report_readiness(in, r);
 	for (int c = 0; c < STATS_C_N; c++)
 		json_object_object_add(rd, stats_c_words[c], words(r[c], stats_k_words, STATS_K_N));
