@@ -376,8 +376,13 @@ static void count_test(stats *s, stats_resp *r, const fval *f, int64_t civ, int 
 		if (at > 0 && at < n)
 			stab_get(r->sender_domains, key + at, n - at)[0]++;
 	}
-	if (f[R_DECISION].p && IS(f[R_DECISION].p, f[R_DECISION].n, "replied")) {
-		r->replied++;
+	if (f[R_DECISION].p && (IS(f[R_DECISION].p, f[R_DECISION].n, "replied") ||
+	    IS(f[R_DECISION].p, f[R_DECISION].n, "failed"))) {
+		/* failed: neither reply was taken (5xx), nothing retried */
+		if (IS(f[R_DECISION].p, f[R_DECISION].n, "failed"))
+			r->failed++;
+		else
+			r->replied++;
 		r->a_sent += f[R_REPLY_A].p && IS(f[R_REPLY_A].p, f[R_REPLY_A].n, "sent");
 		r->a_failed += f[R_REPLY_A].p && !IS(f[R_REPLY_A].p, f[R_REPLY_A].n, "sent");
 		r->b_sent += f[R_REPLY_B].p && IS(f[R_REPLY_B].p, f[R_REPLY_B].n, "sent");

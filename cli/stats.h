@@ -66,6 +66,7 @@ typedef struct stats_resp {
 	uint64_t tests;                 /* test mails decided (not deferred) */
 	uint64_t test_deferred;
 	uint64_t replied, a_sent, a_failed, b_sent, b_failed;
+	uint64_t failed;                /* neither reply taken (decision=failed) */
 	uint64_t suppressed;
 	stab *suppress_reasons;
 	stab *senders, *sender_domains;

@@ -286,6 +286,7 @@ static void resp_text(const stats *s, FILE *f)
 	count_line(f, "replies A failed", r->a_failed, 0);
 	count_line(f, "replies B sent (IPv6-only)", r->b_sent, 0);
 	count_line(f, "replies B failed", r->b_failed, 0);
+	count_line(f, "not answered: both replies refused", r->failed, r->tests);
 	count_line(f, "suppressed", r->suppressed, r->tests);
 	count_line(f, "deferred (retried by Postfix)", r->test_deferred, 0);
 	count_line(f, "DSNs received", r->dsns, 0);
@@ -495,6 +496,7 @@ static json_object *resp_json(const stats *s)
 	json_object_object_add(o, "unique_sender_domains", distinct_json(r->sender_domains));
 	json_object_object_add(o, "family", words(r->family, stats_f_words, STATS_F_N));
 	json_object_object_add(o, "replied", jint(r->replied));
+	json_object_object_add(o, "failed", jint(r->failed));
 	json_object_object_add(o, "reply_a_sent", jint(r->a_sent));
 	json_object_object_add(o, "reply_a_failed", jint(r->a_failed));
 	json_object_object_add(o, "reply_b_sent", jint(r->b_sent));
