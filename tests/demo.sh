@@ -227,7 +227,6 @@ fi
 # mxready stats (issue 11): the seed 002 figures from a generated log.
 echo
 echo "== mxready stats: a log with the CESNET IPv6 mail test's figures (tests/data/gen_stats_seed.py)"
-python3 tests/data/gen_stats_seed.py "$W.stats.log" >/dev/null && "$MXR" stats "$W.stats.log" | sed -n '/^IPv6 mail test/,/^$/p'
-"$MXR" stats --html "$TOP/$BUILD/stats-demo.html" "$W.stats.log" && echo "HTML page: $TOP/$BUILD/stats-demo.html"
-rm -f "$W.stats.log"
+$PY tests/data/gen_stats_seed.py "$D/stats.log" >/dev/null && "$MXR" stats "$D/stats.log" | sed -n '/^IPv6 mail test/,/^$/p'
+"$MXR" stats --html "$TOP/$BUILD/stats-demo.html" "$D/stats.log" && echo "HTML page: $TOP/$BUILD/stats-demo.html"
 exit 0
