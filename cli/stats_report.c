@@ -349,6 +349,9 @@ void stats_report_text(const stats *s, FILE *f)
 	inbound_text(s, &s->milter, f);
 	inbound_text(s, &s->policyd, f);
 	resp_text(s, f);
+	if (s->milter.lines == 0 && s->policyd.lines == 0 && s->resp.tests == 0 && s->resp.dsns == 0 &&
+	    s->resp.test_deferred == 0 && s->resp.dsn_deferred == 0)
+		fprintf(f, "\nNo verdict lines of mxready-milter, mxready-policyd or mxready-responder in the input.\n");
 }
 
 /* ---- JSON ---- */

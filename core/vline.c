@@ -5,6 +5,8 @@
  * a hostile line can at worst be refused.  The escaping read here is the
  * writer's: \\ and \" for backslash and quote, \xHH for octets outside
  * 0x20..0x7e; a value that is empty or holds a space, '=' or '"' is quoted.
+ * So a line holding a control or 8-bit octet was not written by it and is
+ * refused: what reaches a report is printable ASCII.
  */
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +51,8 @@ static vline_status value(const char *s, size_t len, size_t *pos, vline_pair *p)
 		p->quoted = 1;
 		p->val = s + ++i;
 		while (i < len && s[i] != '"') {
+			if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+				return VLINE_BAD_VALUE;  /* the writer escapes these */
 			if (s[i] == '\\') {
 				if ((e = escape_len(s, i, len)) == 0)
 					return VLINE_BAD_VALUE;
@@ -67,8 +71,8 @@ static vline_status value(const char *s, size_t len, size_t *pos, vline_pair *p)
 	p->quoted = 0;
 	p->val = s + i;
 	while (i < len && s[i] != ' ') {
-		if (s[i] == '"' || s[i] == '=')
-			return VLINE_BAD_VALUE;          /* the writer quotes these */
+		if (s[i] == '"' || s[i] == '=' || (unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return VLINE_BAD_VALUE;          /* the writer quotes or escapes these */
 		if (s[i] == '\\') {
 			if ((e = escape_len(s, i, len)) == 0)
 				return VLINE_BAD_VALUE;
@@ -88,8 +92,11 @@ static vline_status value(const char *s, size_t len, size_t *pos, vline_pair *p)
 static size_t id_part(const char *s, size_t len, vline *out)
 {
 	size_t i = 0;
-	while (i < len && s[i] != ' ')
+	while (i < len && s[i] != ' ') {
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;                       /* the writer's id is printable */
 		i++;
+	}
 	if (i < 2 || i + 1 >= len || s[i - 1] != ':')
 		return 0;
 	out->id = s;

@@ -35,7 +35,8 @@ typedef enum {
 	VLINE_OK = 0,
 	VLINE_NOT_VERDICT,      /* no "ID: key=" start: another message */
 	VLINE_BAD_KEY,          /* a key is empty, too long or not [a-z0-9_] */
-	VLINE_BAD_VALUE,        /* unterminated quote, stray quote, bad escape */
+	VLINE_BAD_VALUE,        /* unterminated quote, stray quote, bad escape,
+	                         * an octet outside 0x20..0x7e */
 	VLINE_TOO_MANY,         /* more than VLINE_MAX_PAIRS pairs */
 	VLINE_DUP_KEY           /* a key given twice (one would hide the other) */
 } vline_status;

@@ -72,6 +72,7 @@ fi
 # ---- edge cases ----
 : | "$MXR" stats --json >"$T/out.json"; check_eq "$?:$(J .input.lines):$(J .responder.test_mails)" "0:0:0" "empty input: exit 0, nothing counted"
 : | "$MXR" stats --html "$T/empty.html"; check_match "$(cat "$T/empty.html")" 'id="empty"' "empty input: the page says there was nothing"
+check_match "$(: | "$MXR" stats)" 'No verdict lines of mxready-milter' "empty input: the text says there was nothing"
 grep postfix/ "$T/seed.log" | "$MXR" stats --json >"$T/out.json"
 check_eq "$(J '[.input.lines, .input.foreign_lines, .milter.lines, .responder.test_mails] | join(" ")')" "909 909 0 0" "only foreign lines: counted, skipped"
 

@@ -2,7 +2,8 @@
  * libFuzzer target for the verdict-line reader (core/vline.c) against its
  * writer (daemon/vlog.c).  Two checks of meaning on every input:
  *  1. the input as a log line: the reader never reads outside it, every
- *     accepted key is [a-z0-9_], and every accepted value unescapes;
+ *     accepted key is [a-z0-9_], every accepted value is printable ASCII
+ *     and unescapes;
  *  2. the input as values: split at 0xff into up to 8 values, written with
  *     vlog_addn under keys k0..k7, read back: the line parses, exactly those
  *     keys come back in order (no value became a key or swallowed the next
@@ -34,6 +35,9 @@ static void as_line(const char *s, size_t n)
 				abort();
 		if (p->vlen < sizeof out && vline_unescape(p->val, p->vlen, out, sizeof out) < 0)
 			abort();
+		for (size_t k = 0; k < p->vlen; k++)
+			if ((unsigned char)p->val[k] < 0x20 || (unsigned char)p->val[k] > 0x7e)
+				abort();   /* only printable octets are accepted */
 	}
 }
 

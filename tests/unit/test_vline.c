@@ -75,6 +75,10 @@ int main(void)
 	refused("ABC: A=1", VLINE_NOT_VERDICT, "upper-case key");
 	refused("ABC: a=1  b=2", VLINE_BAD_KEY, "two spaces");
 	refused("ABC: a=1 ", VLINE_BAD_KEY, "trailing space");
+	refused("ABC: a=x\x01y", VLINE_BAD_VALUE, "a control octet (the writer escapes it)");
+	refused("ABC: a=\"x\xc3\xa9\"", VLINE_BAD_VALUE, "8-bit octets in quotes");
+	refused("ABC: a=x\ty", VLINE_BAD_VALUE, "a tab");
+	refused("A\x80" "C: a=1", VLINE_NOT_VERDICT, "an 8-bit id");
 	{
 		char big[VLINE_MAX_PAIRS * 6 + 16];
 		size_t o = (size_t)snprintf(big, sizeof big, "Q:");
