@@ -48,7 +48,9 @@ if [ -n "${MXR_DEB:-}" ]; then
 	DEB=$MXR_DEB
 else
 	s=$(date +%s)
-	make -C "$MXR_TOP" -s deb >"$T/build.out" 2>&1
+	# hermetic: no SAN=1, BUILD or -j of a calling make leaks into the package
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u BUILD -u CFLAGS -u LDFLAGS \
+		make -C "$MXR_TOP" -s deb >"$T/build.out" 2>&1
 	check_eq "$?" 0 "make deb builds the package ($(($(date +%s) - s)) s)"
 	DEB=$(ls "$MXR_TOP"/build-deb/mxready_*.deb 2>/dev/null | head -n 1)
 fi
