@@ -16,8 +16,9 @@
 #  - Redis stopped mid-run: deferred, then nothing lost, nothing twice;
 #  - two responder "hosts" (own configs, state dirs, logs) sharing one
 #    redis-server on a unix socket: a DSN of host 1's reply forwarded once by
-#    host 2, a sender's limit held across both (not in network namespaces:
-#    tests/e2e/60_responder_netns.sh has that world; this keeps to ~2 min);
+#    host 2, a sender's limit held across both; and the same with the hosts
+#    in two network namespaces and redis-server (password) + a Postfix in a
+#    third, at its IPv6 address on a bridge (section 9);
 #  - an LMDB store truncated or overwritten: deferred (75), logged.
 # Needs root (Postfix) and redis-server.
 . "$(dirname "$0")/../lib.sh"
