@@ -919,6 +919,77 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
+/*
+ * How libunbound judges servers that time out (its "infra cache"), set for
+ * a process that lives for months behind one forwarder, or recursing, and
+ * must answer again soon after a network blip (docs/dns.md has the long
+ * version).
+ *
+ * libunbound keeps, per server address and zone, a retransmit timeout (rto)
+ * that doubles with every query lost (from the rto the query was sent
+ * with) and is capped at infra-cache-max-rtt; one answer resets it.  From
+ * an rto of 12 s (libunbound's fixed probe threshold) a query type that
+ * timed out three times is sent only as a single probe at a time; at the
+ * cap the server counts as down.  When it is the only server (a lone
+ * forwarder, or every name server of a zone) lookups then fail at once,
+ * until the server's entry expires, infra-host-ttl seconds after it was
+ * made (900 by default), or, with infra-keep-probing, a probe gets through.
+ * With our former cap of 3 s, three lost queries in a row marked the
+ * forwarder down: a 5 s outage, or an attacker's names that the forwarder
+ * answers 2 s late, deferred all mail for 15 minutes.
+ *
+ *  - infra-cache-max-rtt 24000: losing a query sent with an rto of 12 s or
+ *    more (an answer more than 12 s late, longer than any run waits, see
+ *    dns_timeout) is needed to reach the cap; a name answered 2 s late is
+ *    answered within its 3 s try, and every fast answer for another name
+ *    resets the rto meanwhile, so slow names do not take the forwarder
+ *    away from everybody else.  A lookup never waits that long: the run's
+ *    deadline ends it first.
+ *  - infra-keep-probing yes: from the probe threshold on, a probe goes out
+ *    as soon as the previous one timed out, instead of none until expiry.
+ *  - infra-host-ttl 5: what was learnt about a server (rto, smoothed RTT,
+ *    EDNS support) is forgotten after 5 s; an entry below the cap starts
+ *    afresh, a server at the cap gets a probe.  A lone forwarder that came
+ *    back is used within about 5 s, whatever happened before; the lookups
+ *    in between fail at once, which is right while it is down.  Asking it
+ *    again on every lookup ("at once") would make each lookup of an outage
+ *    wait for its deadline instead.  In full recursion a dead name server
+ *    among live ones of a zone is still not chosen after expiry
+ *    (libunbound keeps its rto at the cap and prefers the others), so the
+ *    short TTL costs little: an RTT relearnt now and then.
+ *  - outgoing-range 4096 (unbound's own default with libevent): libunbound
+ *    as a library has 16 UDP ports for the queries in flight.  Each query
+ *    waiting for a slow server holds one: sixteen lookups of an attacker's
+ *    slow names stalled every other lookup of the process.  A port is
+ *    taken per query and given back at its answer or timeout, so this
+ *    costs descriptors only while lookups wait.
+ *  - serve-expired no (the default, said out loud): never a stale answer,
+ *    so no check passes on data the owner may have changed.
+ * Lameness and infra-cache-min-rtt / unknown-server-time-limit keep their
+ * defaults: they are about normal operation, not recovery.
+ */
+#define DNS_INFRA_MAX_RTT "24000"   /* ms */
+#define DNS_INFRA_HOST_TTL "5"      /* s */
+#define DNS_OUTGOING_PORTS "4096"   /* UDP queries in flight at once */
+static int set_infra_options(struct ub_ctx *ub, char *err, size_t errlen)
+{
+	static const char *const opts[][2] = {
+		{ "infra-cache-max-rtt:", DNS_INFRA_MAX_RTT },
+		{ "infra-keep-probing:", "yes" },
+		{ "infra-host-ttl:", DNS_INFRA_HOST_TTL },
+		{ "outgoing-range:", DNS_OUTGOING_PORTS },
+		{ "serve-expired:", "no" },
+	};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		int r = ub_ctx_set_option(ub, opts[i][0], opts[i][1]);
+		if (r != 0) {
+			str_err(err, errlen, "libunbound option %s %s: %s", opts[i][0], opts[i][1], ub_strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 dns_resolver *dns_resolver_new(const dns_options *opt, char *err, size_t errlen)
 {
 	dns_resolver *res = xcalloc(1, sizeof *res);
@@ -946,8 +1017,10 @@ dns_resolver *dns_resolver_new(const dns_options *opt, char *err, size_t errlen)
 		dns_resolver_free(res);
 		return NULL;
 	}
-	/* An unreachable server otherwise costs up to 120 s of backoff. */
-	ub_ctx_set_option(res->ub, "infra-cache-max-rtt:", "3000");
+	if (set_infra_options(res->ub, err, errlen) < 0) {
+		dns_resolver_free(res);
+		return NULL;
+	}
 	/* Keep answers' DNSSEC reason text (why_bogus). */
 	ub_ctx_set_option(res->ub, "val-log-level:", "2");
 	for (size_t i = 0; opt && i < opt->n_forwarders; i++) {
