@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -44,6 +45,16 @@
 #define EXIT_CONFIG 78          /* EX_CONFIG */
 #define MAX_CLIENTS 1024        /* concurrent connections (Postfix: one per smtpd) */
 #define THREAD_STACK (512 * 1024)
+/* Connection pressure (docs/logging.md, mxready-policyd(8)): above
+ * PRESSURE_HIGH connections, idle ones are closed after PRESSURE_IDLE
+ * seconds instead of policy_idle_timeout; with the table full, the
+ * longest-idle connection makes room for a new client.  Postfix reconnects
+ * when a policy connection it kept idle was closed.  The episode ends below
+ * PRESSURE_LOW (hysteresis: one log line per episode, not per connection). */
+#define PRESSURE_HIGH (MAX_CLIENTS / 4 * 3)
+#define PRESSURE_LOW (MAX_CLIENTS / 2)
+#define PRESSURE_IDLE 10.0
+#define EVICT_WAIT_MS 2000      /* for an evicted connection's thread to leave */
 
 static psess_global G;
 static volatile sig_atomic_t stopping, reload_req;
@@ -51,18 +62,26 @@ static const struct opts *run_opts;   /* the command line, for a reload */
 static void do_reload(void);
 static int wake_pipe[2] = { -1, -1 };
 
-/* Live connections, so that a stop can shut them down. */
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
-static int conns[MAX_CLIENTS];
-static size_t n_conns;
-static unsigned long conn_serial;
-
 typedef struct conn {
 	int rfd, wfd;
 	char peer[80];
 	unsigned long id;
+	/* under conns_lock: */
+	int idle;              /* between requests (evictable) */
+	int evicted;           /* shut down to make room or under pressure */
+	double idle_since;     /* monotonic seconds */
 } conn;
+
+/* Live connections, so that a stop can shut them down and a full table can
+ * evict the longest-idle one. */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
+static conn *conns[MAX_CLIENTS];
+static size_t n_conns;
+static unsigned long conn_serial;
+
+/* A pressure episode is on (accept thread only). */
+static int pressure_on;
 
 static void on_signal(int sig)
 {
@@ -96,6 +115,16 @@ static int write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Marks c idle (between requests, since now) or busy. */
+static void conn_set_idle(conn *c, int idle)
+{
+	pthread_mutex_lock(&conns_lock);
+	c->idle = idle;
+	if (idle)
+		c->idle_since = now_s();
+	pthread_mutex_unlock(&conns_lock);
 }
 
 /* Serves one Postfix connection until it closes, misbehaves or idles out.
@@ -165,8 +194,10 @@ got_data:
 			goto done;
 		}
 		size_t off = 0;
-		if (!mid)
+		if (!mid) {
 			req_since = now_s();
+			conn_set_idle(c, 0);
+		}
 		while (off < (size_t)got) {
 			size_t used;
 			preq_status st = preq_feed(p, in + off, (size_t)got - off, &used);
@@ -189,20 +220,20 @@ got_data:
 			preq_reset(p);
 			idle_since = req_since = now_s();   /* pipelined rest: a new request */
 		}
+		if (p->total == 0)
+			conn_set_idle(c, 1);
 	}
 done:
 	free(p);
 	return answered;
 }
 
-static void *conn_thread(void *arg)
+/* Takes c out of the table, closes its socket and frees it. */
+static void conn_remove(conn *c)
 {
-	conn *c = arg;
-	unsigned long n = serve(c);
-	vlog_msg(LOG_DEBUG, "client %s: closed after %lu requests", c->peer, n);
 	pthread_mutex_lock(&conns_lock);
 	for (size_t i = 0; i < n_conns; i++)
-		if (conns[i] == c->rfd) {
+		if (conns[i] == c) {
 			conns[i] = conns[--n_conns];
 			break;
 		}
@@ -210,6 +241,14 @@ static void *conn_thread(void *arg)
 	pthread_cond_broadcast(&conns_cond);
 	pthread_mutex_unlock(&conns_lock);
 	free(c);
+}
+
+static void *conn_thread(void *arg)
+{
+	conn *c = arg;
+	unsigned long n = serve(c);
+	vlog_msg(LOG_DEBUG, "client %s: closed after %lu requests", c->peer, n);
+	conn_remove(c);
 	return NULL;
 }
 
@@ -333,6 +372,116 @@ static int activated_socket(void)
 	return 3;
 }
 
+/* Under conns_lock: shuts c down, once; its thread then reads the end of
+ * the stream, leaves and takes c out of the table. */
+static void conn_evict(conn *c)
+{
+	c->evicted = 1;
+	shutdown(c->rfd, SHUT_RDWR);
+}
+
+/* Under conns_lock: the connection idle the longest and not yet evicted,
+ * or NULL when every connection is in the middle of a request. */
+static conn *longest_idle(void)
+{
+	conn *best = NULL;
+	for (size_t i = 0; i < n_conns; i++) {
+		conn *c = conns[i];
+		if (c->idle && !c->evicted && (best == NULL || c->idle_since < best->idle_since))
+			best = c;
+	}
+	return best;
+}
+
+/* Under conns_lock, from the accept thread (on every new connection and
+ * every second while an episode lasts): starts and ends the pressure
+ * episode, logging its one line, and under pressure closes connections
+ * idle for longer than PRESSURE_IDLE seconds. */
+static void pressure_check(void)
+{
+	double limit = G.cf->policy_idle_timeout < PRESSURE_IDLE ? G.cf->policy_idle_timeout : PRESSURE_IDLE;
+	if (!pressure_on && n_conns >= PRESSURE_HIGH) {
+		size_t idle = 0;
+		for (size_t i = 0; i < n_conns; i++)
+			idle += conns[i]->idle;
+		pressure_on = 1;
+		vlog_line l;
+		vlog_begin(&l, NULL);
+		vlog_add(&l, "event", "connection_pressure");
+		vlog_addf(&l, "connections", "%zu", n_conns);
+		vlog_addf(&l, "idle", "%zu", idle);
+		vlog_addf(&l, "limit", "%d", MAX_CLIENTS);
+		vlog_addf(&l, "idle_timeout", "%.0f", limit);
+		vlog_add(&l, "when_full", "evict_longest_idle");
+		vlog_msg(LOG_WARNING, "%s", vlog_end(&l));
+	} else if (pressure_on && n_conns < PRESSURE_LOW) {
+		pressure_on = 0;
+	}
+	if (!pressure_on)
+		return;
+	double t = now_s();
+	for (size_t i = 0; i < n_conns; i++) {
+		conn *c = conns[i];
+		if (c->idle && !c->evicted && t - c->idle_since > limit)
+			conn_evict(c);
+	}
+}
+
+/* Under conns_lock, the table full: evicts the longest-idle connection and
+ * waits (at most EVICT_WAIT_MS) for a slot.  0 when there is one, -1 when
+ * every connection is busy with a request. */
+static int make_room(void)
+{
+	conn *v = longest_idle();
+	if (v != NULL)
+		conn_evict(v);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)EVICT_WAIT_MS % 1000 * 1000000L;
+	until.tv_sec += EVICT_WAIT_MS / 1000 + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	/* an evicted connection on its way out frees a slot too */
+	int leaving = v != NULL;
+	for (size_t i = 0; i < n_conns && !leaving; i++)
+		leaving = conns[i]->evicted;
+	while (leaving && n_conns == MAX_CLIENTS)
+		if (pthread_cond_timedwait(&conns_cond, &conns_lock, &until) != 0)
+			break;
+	return n_conns < MAX_CLIENTS ? 0 : -1;
+}
+
+/* Takes a new connection into the table (making room if need be) and
+ * starts its thread; closes it when neither works. */
+static void conn_start(int fd, pthread_attr_t *at)
+{
+	conn *c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->rfd = c->wfd = fd;
+	c->idle = 1;
+	c->idle_since = now_s();
+	peer_name(fd, c->peer, sizeof c->peer);
+	pthread_mutex_lock(&conns_lock);
+	pressure_check();
+	if (n_conns == MAX_CLIENTS && make_room() < 0) {
+		/* not logged: the episode's line said it */
+		pthread_mutex_unlock(&conns_lock);
+		close(fd);
+		free(c);
+		return;
+	}
+	conns[n_conns++] = c;
+	c->id = ++conn_serial;
+	pthread_mutex_unlock(&conns_lock);
+	pthread_t t;
+	if (pthread_create(&t, at, conn_thread, c) != 0) {
+		vlog_msg(LOG_ERR, "client %s: cannot start a thread; closing", c->peer);
+		conn_remove(c);
+	}
+}
+
 static void accept_loop(int lfd)
 {
 	pthread_attr_t at;
@@ -341,7 +490,9 @@ static void accept_loop(int lfd)
 	pthread_attr_setstacksize(&at, THREAD_STACK);
 	while (!stopping) {
 		struct pollfd pf[2] = { { .fd = lfd, .events = POLLIN }, { .fd = wake_pipe[0], .events = POLLIN } };
-		if (poll(pf, 2, -1) < 0) {
+		/* during an episode, wake every second to close idle connections */
+		int pr = poll(pf, 2, pressure_on ? 1000 : -1);
+		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			vlog_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -358,6 +509,12 @@ static void accept_loop(int lfd)
 			reload_req = 0;
 			do_reload();
 		}
+		if (pr == 0) {
+			pthread_mutex_lock(&conns_lock);
+			pressure_check();
+			pthread_mutex_unlock(&conns_lock);
+			continue;
+		}
 		if (!(pf[0].revents & POLLIN))
 			continue;
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -368,43 +525,13 @@ static void accept_loop(int lfd)
 			}
 			continue;
 		}
-		conn *c = calloc(1, sizeof *c);
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		c->rfd = c->wfd = fd;
-		peer_name(fd, c->peer, sizeof c->peer);
-		pthread_mutex_lock(&conns_lock);
-		if (n_conns == MAX_CLIENTS) {
-			pthread_mutex_unlock(&conns_lock);
-			vlog_msg(LOG_WARNING, "client %s: more than %d connections; closing", c->peer, MAX_CLIENTS);
-			close(fd);
-			free(c);
-			continue;
-		}
-		conns[n_conns++] = fd;
-		c->id = ++conn_serial;
-		pthread_mutex_unlock(&conns_lock);
-		pthread_t t;
-		if (pthread_create(&t, &at, conn_thread, c) != 0) {
-			vlog_msg(LOG_ERR, "client %s: cannot start a thread; closing", c->peer);
-			pthread_mutex_lock(&conns_lock);
-			for (size_t i = 0; i < n_conns; i++)
-				if (conns[i] == fd) {
-					conns[i] = conns[--n_conns];
-					break;
-				}
-			pthread_mutex_unlock(&conns_lock);
-			close(fd);
-			free(c);
-		}
+		conn_start(fd, &at);
 	}
 	pthread_attr_destroy(&at);
 	/* wake the connection threads and wait for them (at most a DNS run) */
 	pthread_mutex_lock(&conns_lock);
 	for (size_t i = 0; i < n_conns; i++)
-		shutdown(conns[i], SHUT_RDWR);
+		shutdown(conns[i]->rfd, SHUT_RDWR);
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)G.cf->dns_timeout + 2;
@@ -530,6 +657,22 @@ static void do_reload(void)
 	reload_notify("READY=1");
 }
 
+/* MAX_CLIENTS connections and libunbound's query ports (core/dns.c) need
+ * more descriptors than the usual soft limit of 1024: raise it to the hard
+ * limit, at most 65536 (what the systemd unit sets). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			vlog_msg(LOG_WARNING, "cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 /* Step 3: logging, signals, the listening socket (unless spawn mode), then
  * the process start-up (background, pidfile, privileges).  0; else the
  * exit code (EXIT_CONFIG when the log cannot be opened, else 1), the
@@ -542,6 +685,7 @@ static int set_up(const opts *o, const conf *cf, daemon_run *d)
 		return EXIT_CONFIG;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	if (pipe(wake_pipe) != 0) {
 		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
 		return 1;
