@@ -3,8 +3,9 @@
  *   mxready check [options] DOMAIN
  * Human report (one line per check, evidence, a hint per warn/fail) or the
  * JSON document described in docs/json.md.  Exit status: 0 no fail, 1 some
- * fail, 2 usage or configuration error, 75 (EX_TEMPFAIL) a DNS failure kept
- * a verdict from being reached.
+ * fail (a DNSSEC-bogus domain too: its fault, not a temporary one), 2 usage
+ * or configuration error, 75 (EX_TEMPFAIL) a DNS failure kept a verdict
+ * from being reached.
  *
  * Layout: main() looks the subcommand up in commands[]; `check` is
  * check_parse() (options: check_longopts[] + check_option()), check_open()
@@ -106,7 +107,9 @@ static void put_safe(FILE *f, const char *s)
 	}
 }
 
-static void print_hosts(FILE *f, json_object *hosts)
+/* The hosts of a check's evidence, one line each.  none: what to say of a
+ * host without addresses ("no IPv6 address" where only AAAA are listed). */
+static void print_hosts(FILE *f, json_object *hosts, const char *none)
 {
 	size_t n = json_object_array_length(hosts);
 	for (size_t i = 0; i < n; i++) {
@@ -123,7 +126,7 @@ static void print_hosts(FILE *f, json_object *hosts)
 		if (json_object_object_get_ex(h, "addresses", &v)) {
 			size_t na = json_object_array_length(v);
 			if (na == 0)
-				fprintf(f, " no address");
+				fprintf(f, " %s", none);
 			for (size_t k = 0; k < na; k++) {
 				json_object *a = json_object_array_get_idx(v, k), *x, *c;
 				if (json_object_object_get_ex(a, "address", &x) &&
@@ -147,7 +150,8 @@ static void print_hosts(FILE *f, json_object *hosts)
 	}
 }
 
-static void print_evidence(FILE *f, json_object *data)
+/* The evidence of check id (its JSON data), one line per field. */
+static void print_evidence(FILE *f, const char *id, json_object *data)
 {
 	struct json_object_iterator it = json_object_iter_begin(data);
 	struct json_object_iterator end = json_object_iter_end(data);
@@ -158,7 +162,9 @@ static void print_evidence(FILE *f, json_object *data)
 		    strcmp(k, "hint") == 0 || strcmp(k, "reason") == 0)
 			continue;
 		if (strcmp(k, "hosts") == 0) {
-			print_hosts(f, v);
+			/* mx_ipv6 lists the AAAA records only: a host with A records
+			 * has no IPv6 address, not no address */
+			print_hosts(f, v, strcmp(id, "mx_ipv6") == 0 ? "no IPv6 address" : "no address");
 			continue;
 		}
 		if (v == NULL || json_object_is_type(v, json_type_object))
@@ -203,7 +209,7 @@ static void print_item(FILE *f, const char *id, const ready_item *it, int color)
 	put_safe(f, it->summary);
 	fputc('\n', f);
 	if (it->data)
-		print_evidence(f, it->data);
+		print_evidence(f, id, it->data);
 	if (it->hint[0] && it->status != CHK_PASS) {
 		fprintf(f, "         fix: ");
 		put_safe(f, it->hint);
@@ -284,13 +290,20 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Counts the mailboxes of every From field of the header (unfolded); the
- * first one's domain goes to dom.  DMARC treats anything but 1 as permerror. */
-static int message_from(const char *msg, size_t len, char *dom, size_t domlen)
+/* The From fields of a message's header: the first FROM_KEPT values as
+ * received (continuation lines included), and how many there are. */
+#define FROM_KEPT 8
+typedef struct from_fields {
+	const char *value[FROM_KEPT];
+	size_t len[FROM_KEPT];
+	size_t n;                    /* every From field, not only those kept */
+} from_fields;
+
+/* Finds the From fields of the header of msg (up to the first empty line). */
+static void message_from(const char *msg, size_t len, from_fields *ff)
 {
-	int total = 0;
 	size_t i = 0;
-	dom[0] = 0;
+	memset(ff, 0, sizeof *ff);
 	while (i < len) {
 		size_t ls = i;
 		while (i < len && msg[i] != '\n')
@@ -316,16 +329,12 @@ static int message_from(const char *msg, size_t len, char *dom, size_t domlen)
 				ve++;
 		}
 		i = ve;
-		mailaddr a;
-		char err[128];
-		int n = mailaddr_parse_from(msg + vs, ve - vs, &a, err, sizeof err);
-		if (n < 0)
-			return -1;
-		if (n >= 1 && total == 0)
-			snprintf(dom, domlen, "%s", a.domain);
-		total += n;
+		if (ff->n < FROM_KEPT) {
+			ff->value[ff->n] = msg + vs;
+			ff->len[ff->n] = ve - vs;
+		}
+		ff->n++;
 	}
-	return total;
 }
 
 /* "<what> <result>: <detail>" */
@@ -527,7 +536,6 @@ static int check_open(const check_opts *o, check_run *r)
 static void check_execute(const check_opts *o, check_run *r)
 {
 	double t0 = now();
-	char from_dom[DNS_TEXT_MAX + 1] = "";
 	char mf_addr[sizeof o->mf.local + sizeof o->mf.domain + 1] = "";
 	r->run = dns_run_new(r->res, o->timeout);
 	r->rep = ready_start(r->run, o->domain);
@@ -544,8 +552,10 @@ static void check_execute(const check_opts *o, check_run *r)
 	if (o->mail_from)
 		spf_start(r->run, SPF_SCOPE_MAILFROM, o->client_ip, o->helo ? o->helo : "", mf_addr, &r->sv);
 	if (r->msg) {
-		int from_n = message_from(r->msg, r->msglen, from_dom, sizeof from_dom);
-		dmarc_start(r->run, from_dom, from_n, &r->mv);
+		/* every From field counts (RFC 7489 6.6.1): the true number */
+		from_fields ff;
+		message_from(r->msg, r->msglen, &ff);
+		dmarc_start_from(r->run, ff.value, ff.len, ff.n, &r->mv);
 	}
 	dns_run_wait(r->run);
 	ready_finish(r->rep);

@@ -61,10 +61,13 @@ typedef struct dmarc_verdict {
  * mailaddr_parse_from() returned (anything but 1 gives permerror).  The
  * state lives on run: call dmarc_finish() before dns_run_free(). */
 void dmarc_start(dns_run *run, const char *from_domain, int from_count, dmarc_verdict *v);
-/* The same from the values of every From field of the message (n of them,
- * lens[i] octets each, as received): no From field, several From fields,
- * several mailboxes, or one that does not parse give permerror with the
- * reason (RFC 7489 6.6.1; the bypasses of CVE-2019-16378/CVE-2021-34555). */
+/* The same from the From fields of the message, as received: n is how
+ * many there are (all of them, the true count the reason reports), values
+ * and lens (octets) hold at least the first; a caller may keep fewer values
+ * than it counts, since only values[0] is read, and only when n is 1.  No
+ * From field, several From fields, several mailboxes, or one that does not
+ * parse give permerror with the reason (RFC 7489 6.6.1; the bypasses of
+ * CVE-2019-16378/CVE-2021-34555). */
 void dmarc_start_from(dns_run *run, const char *const *values, const size_t *lens, size_t n,
     dmarc_verdict *v);
 /* After dns_run_wait(): decides from the SPF verdict (result and the domain

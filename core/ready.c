@@ -563,6 +563,26 @@ static void judge_dkim(ready_report *rep, ready_state *st)
 		ready_set(it, CHK_PASS, "_domainkey.%s exists (DKIM keys published)", st->domain);
 }
 
+/* A domain whose DNSSEC is bogus gets SERVFAIL from every validating
+ * resolver for every name in it: each check that could not run would say
+ * temperror, the same reason over and over, and "try later" is wrong since
+ * only the domain's owner can fix it.  The dnssec check fails with the
+ * reason; those checks become info "not tested"; a check that got a real
+ * answer (a record outside the zone) keeps its result. */
+static void judge_bogus(ready_report *rep, const ready_state *st)
+{
+	if (st->soa == NULL || st->soa->sec != DNS_BOGUS)
+		return;
+	rep->bogus = 1;
+	for (int i = 0; i < READY_COUNT; i++) {
+		ready_item *it = &rep->item[i];
+		if (i == READY_DNSSEC || it->status != CHK_TEMPERROR)
+			continue;
+		ready_set(it, CHK_INFO, "not tested: DNSSEC bogus");
+		it->hint[0] = '\0';
+	}
+}
+
 void ready_finish(ready_report *rep)
 {
 	ready_state *st = &((struct ready_priv *)rep->priv)->st;
@@ -573,6 +593,7 @@ void ready_finish(ready_report *rep)
 	judge_mx_dnssec(rep, st);
 	judge_dane(rep, st);
 	judge_dkim(rep, st);
+	judge_bogus(rep, st);
 	rep->verdict = CHK_PASS;
 	for (int i = 0; i < READY_COUNT; i++) {
 		if (rep->item[i].data == NULL)
@@ -582,6 +603,13 @@ void ready_finish(ready_report *rep)
 	if (rep->verdict == CHK_INFO)
 		rep->verdict = CHK_PASS;
 	rep->queries = dns_run_queries(st->run);
+}
+
+void ready_mail_statuses(const ready_report *rep, chk_status *st, chk_status *verdict)
+{
+	*verdict = rep->bogus ? CHK_TEMPERROR : rep->verdict;
+	for (int i = 0; i < READY_COUNT; i++)
+		st[i] = rep->bogus && rep->item[i].status == CHK_INFO ? CHK_TEMPERROR : rep->item[i].status;
 }
 
 ready_report *ready_check(dns_resolver *res, const char *domain, double timeout)

@@ -21,6 +21,8 @@ typedef enum {
 typedef struct ready_report {
 	char domain[DNS_TEXT_MAX + 1];
 	chk_status verdict;            /* worst status, info ignored */
+	int bogus;                     /* the domain's DNSSEC is bogus: the checks
+	                                * that could not run are info "not tested" */
 	ready_item item[READY_COUNT];
 	size_t queries;                /* DNS lookups the run sent */
 	struct ready_priv *priv;       /* lookups in flight; private */
@@ -35,6 +37,12 @@ ready_report *ready_check(dns_resolver *res, const char *domain, double timeout)
  * dns_run_wait(run) returns and ready_finish() is called. */
 ready_report *ready_start(dns_run *run, const char *domain);
 void ready_finish(ready_report *rep);
+/* The statuses (st, READY_COUNT of them) and verdict a mail daemon acts
+ * on: the report's, except that a DNSSEC-bogus domain (rep->bogus) is
+ * temperror throughout (its "not tested" checks and the verdict): the
+ * sender may be fixing it, so the daemons answer 4xx, as for any DNS
+ * failure, and cache nothing of it. */
+void ready_mail_statuses(const ready_report *rep, chk_status *st, chk_status *verdict);
 /* The whole report as JSON (new reference, caller puts it). */
 json_object *ready_json(const ready_report *rep);
 void ready_report_free(ready_report *rep);

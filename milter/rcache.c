@@ -152,9 +152,8 @@ void rcache_summarize(const ready_report *rep, rcache_sum *out)
 	memset(out, 0, sizeof *out);
 	memcpy(out->domain, rep->domain, sizeof out->domain);
 	out->domain[sizeof out->domain - 1] = 0;
-	out->verdict = rep->verdict;
-	for (int i = 0; i < READY_COUNT; i++)
-		out->status[i] = rep->item[i].status;
+	/* a DNSSEC-bogus domain as temperror: answered 4xx, never cached */
+	ready_mail_statuses(rep, out->status, &out->verdict);
 	if (rep->item[READY_MX].data != NULL &&
 	    json_object_object_get_ex(rep->item[READY_MX].data, "mode", &mode)) {
 		const char *m = json_object_get_string(mode);

@@ -55,7 +55,8 @@ int rcache_conn_get(rcache *c, const char *addr, const char *helo, rcache_conn *
  * only if have_iprev.  Pointers into the message's DNS run are not kept. */
 void rcache_conn_put(rcache *c, const char *addr, const char *helo, int have_iprev,
     const iprev_verdict *iprev, const helo_verdict *hv, const spf_verdict *spf_helo);
-/* Fills *out from a finished report. */
+/* Fills *out from a finished report (statuses of ready_mail_statuses():
+ * a DNSSEC-bogus domain is temperror). */
 void rcache_summarize(const ready_report *rep, rcache_sum *out);
 
 #endif

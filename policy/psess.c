@@ -270,9 +270,8 @@ static void summarise(const ready_report *rep, rsum *r)
 	memset(r, 0, sizeof *r);
 	r->have = 1;
 	snprintf(r->domain, sizeof r->domain, "%s", rep->domain);
-	for (int i = 0; i < READY_COUNT; i++)
-		r->st[i] = rep->item[i].status;
-	r->verdict = rep->verdict;
+	/* a DNSSEC-bogus domain as temperror: answered 4xx, never cached */
+	ready_mail_statuses(rep, r->st, &r->verdict);
 	r->null_mx = report_null_mx(rep);
 }
 
@@ -467,7 +466,7 @@ static void run_checks(eval *e)
 	if (rep) {
 		ready_finish(rep);
 		summarise(rep, &e->rep);
-		if (rep->verdict != CHK_TEMPERROR)
+		if (e->rep.verdict != CHK_TEMPERROR)   /* DNS failure or DNSSEC bogus */
 			ready_keep(&e->rep);
 		ready_report_free(rep);
 	}

@@ -78,6 +78,23 @@ fi
 printf 'xtest. 3600 IN DS 1 13 2 %s\n' "$(rep 0 64)" >"$R_TMP/wrong-ta.ds"
 run_raw check --json --resolver "$MXR_RESOLVER" --trust-anchor "$R_TMP/wrong-ta.ds" --timeout 5 good.xtest
 check_jq "$O" .checks.dnssec.state bogus "good.xtest with a wrong trust anchor: bogus"
-check_eq "$RC" 75 "good.xtest with a wrong trust anchor: exit 75"
+# bogus is the domain's fault (here: seen so through the wrong anchor), not
+# a temporary failure: verdict fail, exit 1, the rest "not tested"
+check_jq "$O" .verdict fail "good.xtest with a wrong trust anchor: verdict fail"
+check_eq "$RC" 1 "good.xtest with a wrong trust anchor: exit 1"
+check_jq "$O" '[.checks[] | select(.status == "temperror")] | length' 0 "wrong trust anchor: no temperror"
+# The human report of a bogus domain: dnssec fails with its reason, once;
+# each other check says "not tested: DNSSEC bogus" instead of repeating it.
+run_raw check $COMMON bogus.xtest
+check_eq "$RC" 1 "bogus.xtest, human report: exit 1"
+check_match "$(grep -E '^ *\[FAIL\] dnssec ' "$O")" 'DNSSEC bogus: .*bogus\.xtest' "bogus.xtest: [FAIL] dnssec with the reason"
+check_eq "$(grep -c 'not tested: DNSSEC bogus' "$O")" 8 "bogus.xtest: the 8 other checks not tested"
+check_eq "$(grep -c '\[TEMP\]' "$O")" 0 "bogus.xtest: no [TEMP] line"
+check_match "$(grep '^verdict:' "$O")" '^verdict: fail \(0 pass, 0 warn, 1 fail, 0 temperror, 8 info\)' "bogus.xtest: verdict line"
+# A host with A but no AAAA record under mx_ipv6: "no IPv6 address", not
+# "no address" (it has one, over IPv4).
+run_raw check $COMMON v6-none.xtest
+check_match "$(sed -n '/mx_ipv6/,/^  \[/p' "$O")" 'no IPv6 address' "v6-none.xtest: mx_ipv6 says no IPv6 address"
+check_nomatch "$(sed -n '/mx_ipv6/,/^  \[/p' "$O" | sed 's/no IPv6 address//g')" 'no address' "v6-none.xtest: mx_ipv6 does not say no address"
 
 finish

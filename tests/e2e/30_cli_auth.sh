@@ -257,6 +257,13 @@ ck dmarc-sp --message "$D/sp.eml" exists.dmarc-sp.xtest &&
 	  f .checks.dmarc.applied none; f .checks.dmarc_record.policy none; f .checks.dmarc_record.source organizational; }
 ck dmarc-twofrom --client-ip 5.0.2.11 --mail-from alice@good.xtest --message "$D/twofrom.eml" &&
 	{ f .checks.dmarc.result permerror; f .checks.dmarc.status fail; check_eq "$RC" 1 "dmarc-twofrom: exit 1"; }
+# Nine From fields: the reason gives the true count, not one capped by the
+# number of values kept (issue 14 item 12: "9 From fields" shown as 8)
+{ for i in 1 2 3 4 5 6 7 8 9; do printf 'From: a%d@good.xtest\r\n' $i; done
+  printf 'Subject: nine\r\n\r\nbody\r\n'; } >"$D/ninefrom.eml"
+ck dmarc-ninefrom --client-ip 5.0.2.11 --mail-from alice@good.xtest --message "$D/ninefrom.eml" &&
+	{ f .checks.dmarc.result permerror; f .checks.dmarc.reason "9 From fields (RFC 5322 3.6 allows one)"
+	  check_eq "$RC" 1 "dmarc-ninefrom: exit 1"; }
 ck dmarc-twoaddr --client-ip 5.0.2.11 --mail-from alice@good.xtest --message "$D/twoaddr.eml" &&
 	{ f .checks.dmarc.result permerror; }
 ck dmarc-bodyfrom --message "$D/bodyfrom.eml" good.xtest &&

@@ -175,6 +175,7 @@ check_match "$(vl T06B)" 'auth=yes .*action=tag reason=null_mx' "SASL client tag
 check_match "$(vl T06H)" 'client=2001:67c:1a0::11 family=ipv6' "IPv6 client logged as ipv6"
 check_match "$(vl T06I)" 'client=5\.0\.2\.11 family=ipv4' "IPv4-mapped client logged as ipv4"
 check_match "$(vl T07A)" 'mx=temperror .*action=tempfail reason=temperror_mx reply="451 4\.4\.3"' "temperror: 451 4.4.3, never 5xx"
+check_match "$(vl T07B)" 'mx=temperror mx_ipv6=temperror dnssec=fail dane=temperror readiness=temperror .*action=tempfail reason=temperror_mx reply="451 4\.4\.3"' "DNSSEC-bogus sender domain: still 451 4.4.3 (the sender may be fixing it)"
 check_match "$(grep 'T03D: ' "$L")" 'header_from=' "NUL message logged"
 if grep -a 'T03' "$L" | LC_ALL=C grep -aq "$(printf '[\001-\010\016-\037\177]')"; then
 	fail "control characters reach the log"

@@ -160,6 +160,11 @@ done
 check_match "$(grep 'instance=t06 ' "$T/pd.log")" "trusted=yes action=tag reason=null_mx" "trusted network: null MX only tagged"
 check_match "$(grep 'instance=t07 ' "$T/pd.log")" "auth=yes trusted=no action=tag reason=iprev_fail" "SASL client: iprev failure only tagged"
 check_match "$(grep 'instance=t05 ' "$T/pd.log")" "action=tempfail reason=temperror_mx reply=\"451 4.4.3\"" "temperror: 4.4.3, never 5xx"
+# DNSSEC bogus: `mxready check` fails such a domain, but the daemon still
+# defers (the sender may be fixing it) and keeps nothing of it in its cache
+for i in t15a t15b; do
+	check_match "$(grep "instance=$i " "$T/pd.log")" "mx=temperror .*readiness=temperror readiness_cached=no .*action=tempfail reason=temperror_mx reply=\"451 4.4.3\"" "DNSSEC-bogus sender domain ($i): 4.4.3, not cached"
+done
 check_match "$(grep 'instance=t08 ' "$T/pd.log")" "client=2001:67c:1a0::11 family=ipv6 client_name=mx1.good.xtest" "IPv6 client"
 check_match "$(grep 'instance=t10 ' "$T/pd.log")" "iprev=pass .*dns_queries=" "Postfix's verified client_name is used"
 check_nomatch "$(grep 'instance=t10 ' "$T/pd.log")" "dns_queries=0 " "but the other checks still query"

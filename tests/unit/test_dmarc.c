@@ -314,6 +314,24 @@ static void from_fields(void)
 		dns_run_free(run);
 	}
 	{
+		/* Nine From fields of which the caller kept eight values: the
+		 * reason gives the true count (issue 14 item 12). */
+		const char *vals[8];
+		size_t lens[8];
+		dmarc_verdict v;
+		for (size_t k = 0; k < 8; k++) {
+			vals[k] = "a@relaxed.t";
+			lens[k] = strlen(vals[k]);
+		}
+		dns_run *run = dns_run_new(res, 5);
+		dmarc_start_from(run, vals, lens, 9, &v);
+		dns_run_wait(run);
+		dmarc_finish(&v, AUTH_PASS, "relaxed.t", NULL);
+		TAP_STR(result_auth_str(v.result), "permerror", "9 From fields, 8 kept: permerror");
+		TAP_STR(v.reason, "9 From fields (RFC 5322 3.6 allows one)", "9 From fields, 8 kept: the true count");
+		dns_run_free(run);
+	}
+	{
 		const char nul[] = "a@relaxed.t\0@evil.t";
 		const char *vals[1] = { nul };
 		size_t lens[1] = { sizeof nul - 1 };
