@@ -540,7 +540,9 @@ static void start_checks(msess *s, eom_run *e)
 	size_t nf = m->n_from < MSESS_MAX_FROM ? m->n_from : MSESS_MAX_FROM;
 	for (size_t i = 0; i < nf; i++)
 		fv[i] = m->from_value[i];
-	dmarc_start_from(m->run, fv, m->from_len, nf, &m->dmarcv);
+	/* the true number of From fields: only the first value is read, the
+	 * count goes into the reason ("9 From fields", not the 8 kept) */
+	dmarc_start_from(m->run, fv, m->from_len, m->n_from, &m->dmarcv);
 	m->dmarc_started = 1;
 }
 

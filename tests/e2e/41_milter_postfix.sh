@@ -212,7 +212,13 @@ check_match "$(grep 'client=127.0.0.1 ' "$T/milter.log" | tail -n 1)" 'dmarc=per
 printf 'From: alice@good.xtest, mallory@bad.xtest\r\nTo: bob@example.net\r\nSubject: t41-b5b\r\n\r\nx\r\n' >"$T/b5b.eml"
 send b5b --server 127.0.0.1 --port "$PORT" --helo localhost --from alice@good.xtest --data "$T/b5b.eml"
 check_match "$(final_reply b5b)" '^550 5\.7\.1 DMARC: the author is ambiguous' "B5: one From field with two mailboxes: 550 5.7.1"
-check_eq "$(pf_mail_grep '^Subject: t41-b5')" "" "B5: neither delivered"
+# nine From fields: the reply gives the true count, not the 8 values the
+# milter keeps (issue 14 item 12)
+{ for i in 1 2 3 4 5 6 7 8 9; do printf 'From: a%d@good.xtest\r\n' $i; done
+  printf 'To: bob@example.net\r\nSubject: t41-b5c\r\n\r\nx\r\n'; } >"$T/b5c.eml"
+send b5c --server 127.0.0.1 --port "$PORT" --helo localhost --from alice@good.xtest --data "$T/b5c.eml"
+check_match "$(final_reply b5c)" '^550 5\.7\.1 DMARC: the author is ambiguous \(9 From fields ' "B5: nine From fields: 550 5.7.1 naming 9"
+check_eq "$(pf_mail_grep '^Subject: t41-b5')" "" "B5: none delivered"
 # B4: DKIM-signed over ::1 from an address good.xtest's SPF does not list
 # (a forwarder): the aligned signature carries DMARC
 mkmsg "$T/b4.eml" alice@good.xtest t41-b4 sign
