@@ -136,7 +136,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBPROBE) $(LIBCORE)
 # The verdict-line reader is tested against the real writer (daemon/vlog.c).
 $(BUILD)/tests/test_vline: $(BUILD)/tests/unit/test_vline.o $(BUILD)/daemon/vlog.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLLDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)

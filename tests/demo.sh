@@ -135,7 +135,7 @@ EOP
 		if f=$(pf_wait_mail '^Subject: signed' 30); then
 			echo "   The header fields that arrive (ours on top; the forged one is gone):"
 			pf_headers "$f" | grep -E '^(Authentication-Results|MXReady-Report|DKIM-Signature|From|Subject):' |
-			    cut -c1-400 | fold -w 100 | sed 's/^/     /'
+			    cut -c1-400 | fold -s -w 100 | sed 's/^/     /'
 			pf_headers "$f" | grep -q 'forged\.example' && echo "     (!) the forged field is still there" ||
 			    echo "     removed: Authentication-Results: mx.demo.xtest; dkim=pass header.d=forged.example"
 		else
@@ -148,10 +148,10 @@ EOP
 		echo "    --from alice@good.xtest --to bob@demo.xtest --data forged.eml"
 		swaks --server "$PF_ADDR4" --xclient-addr 5.0.2.99 --helo mx1.good.xtest \
 		    --from alice@good.xtest --to bob@demo.xtest --data "$D/forged.eml" --timeout 60 >"$D/forged.swaks" 2>&1
-		echo "   Postfix answers: $(grep -E '^<[-*] +[45][0-9][0-9]' "$D/forged.swaks" | tail -n 1 | sed 's/^<[-*] *//')"
+		echo "   Postfix answers: $(grep -E '^<[-*]+ +[45][0-9][0-9]' "$D/forged.swaks" | tail -n 1 | sed 's/^<[-*]* *//')"
 		echo "-- the milter's verdict lines (one per message):"
 		for _ in $(seq 50); do [ "$(grep -c 'notice: .*client=' "$D/milter.log")" -ge 2 ] && break; sleep 0.1; done
-		grep 'notice: .*client=' "$D/milter.log" | sed 's/^[^ ]* //' | fold -w 100 | sed 's/^/  /'
+		grep 'notice: .*client=' "$D/milter.log" | sed 's/^[^ ]* //' | fold -s -w 100 | sed 's/^/  /'
 		sh tests/postfix/stop.sh "$D/pf" >/dev/null 2>&1
 	else
 		echo "(the private Postfix did not start: $(tail -n 3 "$D/pf.out"))"
@@ -203,17 +203,24 @@ EOP
 			body "$N" | sed 's/^/  | /'
 		fi
 		echo
-		echo "-- every mailbox of the senders:"
-		for hu in ds:user v4:user closed:user ds:rate ds:big ds:loop1 ds:loop2 ds:loop3 ds:loop4 ds:loop5 ds:loop6 ds:user3 ds:forged ds:someone; do
-			h=${hu%:*}; u=${hu#*:}
+		echo "-- every mailbox of the senders (what arrived; the responder's other decisions for it):"
+		subjects() { for f in "$1"/*; do sed -n '/^$/q; s/^Subject: //p' "$f"; done | tr '\n' ';' | sed 's/;$//; s/;/; /g'; }
+		decisions() {   # ADDRESS: the responder's decisions other than replied, counted
+			grep -h "sender=$1 " "$R"/responder.log 2>/dev/null | grep -v 'decision=replied' |
+			    grep -o 'decision=[^ ]*\( reason=[^ ]*\)\?' | sort | uniq -c | sed 's/^ *//' | tr '\n' ';' | sed 's/;$//; s/;/, /g'
+		}
+		for hu in ds:user v4:user closed:user ds:rate ds:big ds:loop1 ds:loop2 ds:loop3 ds:loop4 ds:loop5 ds:loop6 ds:user3; do
+			h=${hu%:*}; u=${hu#*:}; a="$u@resp-$h.xtest"
 			n=$(ls "$R/pf-$h/mail/$u/new" 2>/dev/null | wc -l | tr -d ' ')
+			why=$(decisions "$(printf '%s' "$a" | sed 's/\./\\./g')")
 			if [ "$n" -gt 0 ]; then
-				printf '  %-24s %s message(s): %s\n' "$u@resp-$h.xtest" "$n" \
-				    "$(grep -h '^Subject: ' "$R/pf-$h/mail/$u/new"/* | sed 's/^Subject: //' | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+				printf '  %-24s %s message(s): %s\n' "$a" "$n" "$(subjects "$R/pf-$h/mail/$u/new")"
+				[ -n "$why" ] && printf '  %-24s   and: %s\n' "" "$why"
+			elif [ "$u" = user3 ]; then
+				printf '  %-24s nothing: a DSN came back with a forged bounce token (%s)\n' "$a" \
+				    "$(grep -h 'mode=dsn' "$R"/responder.log | grep -o 'decision=dropped reason=[a-z-]*forged[a-z-]*' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 			else
-				why=$(grep -h "sender=$u@resp-$h\.xtest" "$R"/responder.log 2>/dev/null | grep -o 'decision=[^ ]*\( reason=[^ ]*\)\?' | sort | uniq -c | sed 's/^ *//' | tr '\n' ';' | sed 's/;$//; s/;/, /g')
-				[ -z "$why" ] && [ "$u" = user3 ] && why="forged bounce token: $(grep -h 'mode=dsn' "$R"/responder.log | grep -o 'decision=dropped reason=[^ ]*' | sort | uniq -c | sed 's/^ *//' | tr '\n' ';' | sed 's/;$//; s/;/, /g')"
-				printf '  %-24s nothing: %s\n' "$u@resp-$h.xtest" "${why:-no test mail from it}"
+				printf '  %-24s nothing: %s\n' "$a" "${why:-no decision logged}"
 			fi
 		done
 		rm -rf "$R"
