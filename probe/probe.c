@@ -512,7 +512,7 @@ static int tls_begin(ctx *c, sess *s)
 		ok = SSL_set_cipher_list(ssl, c->weak_list);
 		break;
 	case K_DHE:
-		SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
+		/* TLS 1.3 has no finite-field DHE suites; older versions may. */
 		SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
 		ok = SSL_set_cipher_list(ssl, "kDHE:@SECLEVEL=0");
 		break;

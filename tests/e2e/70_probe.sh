@@ -142,12 +142,34 @@ check_match "$out" "Server public key is 1024 bit" "s_client agrees: the RSA-102
 out=$(scl 5.0.2.174 mx.tls10.probe.xtest -tls1_2 -cipher 'ALL:@SECLEVEL=0')
 check_match "$out" "New, \(NONE\), Cipher is \(NONE\)" "s_client agrees: the TLS 1.0-only server refuses TLS 1.2"
 
+# ---- --probe-deep, the human report, bad options ------------------------------
+for s in good tls10; do
+	pbx "$MXR" check --json --resolver "$PB_RESOLVER" --trust-anchor "$PB_TA" --probe-deep \
+		--probe-helo probe.test --probe-timeout 20 --ca-file "$T/certs/ca.crt" "$s.probe.xtest" >"$O/deep-$s.json" 2>"$O/deep-$s.err" &
+done
+pbx "$MXR" check --resolver "$PB_RESOLVER" --trust-anchor "$PB_TA" --probe --probe-helo probe.test \
+	--probe-timeout 20 tls10.probe.xtest >"$O/human.txt" 2>&1
+wait
+check_eq "$(j deep-good '[.probe.addresses[].sessions] | max') $(j deep-tls10 '[.probe.addresses[].sessions] | max')" "5 4" "--probe-deep: 5 sessions on a TLS 1.3 server, 4 when the capped one is skipped (never more than 5)"
+check_match "$(j deep-good '.checks.cert.addresses | join(" ")')" "offering only ECDSA, the server presents a EC-256 key" "--probe-deep: the ECDSA-only handshake's key is reported"
+check_eq "$(j deep-tls10 .checks.tls_kex.status)" "fail" "--probe-deep: the DHE-only handshake finds the TLS 1.0 server's finite-field DH (tls_kex fail)"
+check_match "$(j deep-tls10 '.checks.tls_kex.addresses | join(" ")')" "DHE with (ffdhe2048|dh-[0-9]+)" "--probe-deep: the DH group is named"
+h=$(cat "$O/human.txt")
+check_match "$h" "\[FAIL\] tls_version +1 of 1 addresses accept TLS 1.0 or 1.1" "human report: the probe's checks with their marks"
+check_match "$h" "fix: Accept only TLS 1.2 and 1.3" "human report: a fix: line for a fail"
+check_match "$h" "mx.tls10.probe.xtest 5.0.2.174: answers, STARTTLS TLSv1 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" "human report: one line per probed address"
+check_eq "$(LC_ALL=C tr -d '\n -~' <"$O/human.txt" | wc -c)" "0" "human report: printable ASCII only"
+"$MXR" check --probe --probe-timeout 0 x.example >/dev/null 2>&1
+check_eq "$?" "2" "--probe-timeout 0: usage error (exit 2)"
+"$MXR" check --probe --probe-helo 'a b' x.example >/dev/null 2>&1
+check_eq "$?" "2" "--probe-helo with a space: usage error (exit 2), never on the wire"
+
 # ---- politeness and speed -------------------------------------------------------
 dl=$(grep ' disconnect from ' "$T/pf/maillog" 2>/dev/null)
 check_match "$dl" "rcpt=1" "Postfix logged probe sessions that reached RCPT"
 check_nomatch "$dl" "data=" "Postfix never saw DATA (its disconnect lines count every command)"
 check_match "$dl" "quit=1" "sessions end with QUIT"
-mx=$(cat "$O"/*.json | jq -r '[.probe.addresses[].sessions] | max' | sort -n | tail -n 1)
+mx=$(for s in $SCN; do jq -r '[.probe.addresses[].sessions] | max' "$O/$s.json"; done | sort -n | tail -n 1)
 check_eq "$(awk -v m="$mx" 'BEGIN { print (m <= 3) ? "ok" : m }')" "ok" "at most 3 sessions per address"
 tot=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 check_match "$(awk -v t="$tot" 'BEGIN { print (t < 20) ? "fast" : "slow" }')" "^fast$" "16 scenario probes at once in $tot s (< 20 s)"
