@@ -143,13 +143,16 @@ out=$(scl 5.0.2.174 mx.tls10.probe.xtest -tls1_2 -cipher 'ALL:@SECLEVEL=0')
 check_match "$out" "New, \(NONE\), Cipher is \(NONE\)" "s_client agrees: the TLS 1.0-only server refuses TLS 1.2"
 
 # ---- --probe-deep, the human report, bad options ------------------------------
+dp=
 for s in good tls10; do
 	pbx "$MXR" check --json --resolver "$PB_RESOLVER" --trust-anchor "$PB_TA" --probe-deep \
 		--probe-helo probe.test --probe-timeout 20 --ca-file "$T/certs/ca.crt" "$s.probe.xtest" >"$O/deep-$s.json" 2>"$O/deep-$s.err" &
+	dp="$dp $!"
 done
 pbx "$MXR" check --resolver "$PB_RESOLVER" --trust-anchor "$PB_TA" --probe --probe-helo probe.test \
 	--probe-timeout 20 tls10.probe.xtest >"$O/human.txt" 2>&1
-wait
+# only these: the servers of tests/probe/servers.sh are children too
+for p in $dp; do wait "$p"; done
 check_eq "$(j deep-good '[.probe.addresses[].sessions] | max') $(j deep-tls10 '[.probe.addresses[].sessions] | max')" "5 4" "--probe-deep: 5 sessions on a TLS 1.3 server, 4 when the capped one is skipped (never more than 5)"
 check_match "$(j deep-good '.checks.cert.addresses | join(" ")')" "offering only ECDSA, the server presents a EC-256 key" "--probe-deep: the ECDSA-only handshake's key is reported"
 check_eq "$(j deep-tls10 .checks.tls_kex.status)" "fail" "--probe-deep: the DHE-only handshake finds the TLS 1.0 server's finite-field DH (tls_kex fail)"
