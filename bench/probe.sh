@@ -11,8 +11,10 @@
 #    `posttls-finger -l may` visiting the same 4 addresses one after
 #    another, target <= 0.5;
 #  - SMTP sessions (= TLS handshakes) per address.
-# Loopback only: no artificial delay (netem is not available everywhere),
-# so the figures are dominated by CPU (TLS, process start) on this machine.
+# Twice: on the loopback (CPU-bound: TLS and process start on this machine)
+# and at a distance, through bench/delayproxy_tcp.py (every chunk held
+# MXR_BENCH_PROBE_DELAY_MS, default 10, each way: netem is not available
+# everywhere).
 set -u
 BUILD=${1:-build}
 MXR_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,42 +38,57 @@ probe() {   # probe DOMAIN OUT.json: whole-process seconds on stdout
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
-# warm the resolver's cache and the listeners once
-for d in bench one1.bench one2.bench one3.bench one4.bench; do
-	probe "$d.probe.xtest" "$T/warm.json" >/dev/null
-done
-n=$(jq '[.probe.addresses[] | select(.starttls == "ok")] | length' "$T/warm.json" 2>/dev/null)
-[ "$n" = 1 ] || { echo "bench/probe: the single-address probe did not get TLS" >&2; exit 1; }
-
-: >"$T/whole"; : >"$T/net"; : >"$T/single"; : >"$T/ptf"
-for i in $(seq "$RUNS"); do
-	probe bench.probe.xtest "$T/b.json" >>"$T/whole"
-	jq -r .probe.seconds "$T/b.json" >>"$T/net"
-	ok=$(jq '[.probe.addresses[] | select(.starttls == "ok" and .postmaster.class == "accepted")] | length' "$T/b.json")
-	[ "$ok" = 4 ] || { echo "bench/probe: run $i: $ok of 4 addresses fully probed" >&2; exit 1; }
-	worst=0
-	for k in 1 2 3 4; do
-		probe "one$k.bench.probe.xtest" "$T/s.json" >/dev/null
-		s=$(jq -r .probe.seconds "$T/s.json")
-		worst=$(awk -v a="$worst" -v b="$s" 'BEGIN { print (b > a) ? b : a }')
+# measure LABEL DOMAIN ONEPREFIX ADDR...: the three figures for one set-up.
+measure() {
+	label=$1 dom=$2 one=$3; shift 3
+	for d in "$dom" "${one}1.$dom" "${one}2.$dom" "${one}3.$dom" "${one}4.$dom"; do
+		probe "$d.probe.xtest" "$T/warm.json" >/dev/null     # warm the resolver's cache
 	done
-	echo "$worst" >>"$T/single"
-	t0=$(now)
-	for a in 5.0.2.190 "2001:67c:1a0::190" 5.0.2.191 "2001:67c:1a0::191"; do
-		pbx env MAIL_CONFIG="$PB_PF/etc" posttls-finger -c -l may "[$a]:25" >"$T/ptf.out" 2>&1
-		grep -q "TLS connection established" "$T/ptf.out" || { echo "bench/probe: posttls-finger got no TLS from $a" >&2; exit 1; }
+	n=$(jq '[.probe.addresses[] | select(.starttls == "ok")] | length' "$T/warm.json" 2>/dev/null)
+	[ "$n" = 1 ] || { echo "bench/probe: $label: the single-address probe did not get TLS" >&2; return 1; }
+	: >"$T/whole"; : >"$T/net"; : >"$T/single"; : >"$T/ptf"
+	for i in $(seq "$RUNS"); do
+		probe "$dom.probe.xtest" "$T/b.json" >>"$T/whole"
+		jq -r .probe.seconds "$T/b.json" >>"$T/net"
+		ok=$(jq '[.probe.addresses[] | select(.starttls == "ok" and .postmaster.class == "accepted")] | length' "$T/b.json")
+		[ "$ok" = 4 ] || { echo "bench/probe: $label run $i: $ok of 4 addresses fully probed" >&2; return 1; }
+		worst=0
+		for k in 1 2 3 4; do
+			probe "${one}$k.$dom.probe.xtest" "$T/s.json" >/dev/null
+			s=$(jq -r .probe.seconds "$T/s.json")
+			worst=$(awk -v a="$worst" -v b="$s" 'BEGIN { print (b > a) ? b : a }')
+		done
+		echo "$worst" >>"$T/single"
+		t0=$(now)
+		for a in "$@"; do
+			pbx env MAIL_CONFIG="$PB_PF/etc" posttls-finger -c -l may "[$a]:25" >"$T/ptf.out" 2>&1
+			grep -q "TLS connection established" "$T/ptf.out" || { echo "bench/probe: posttls-finger got no TLS from $a" >&2; return 1; }
+		done
+		t1=$(now)
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' >>"$T/ptf"
 	done
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' >>"$T/ptf"
+	W=$(median <"$T/whole"); N=$(median <"$T/net"); S=$(median <"$T/single"); P=$(median <"$T/ptf")
+	sess=$(jq -r '[.probe.addresses[].sessions] | map(tostring) | join(",")' "$T/b.json")
+	echo "$label: runs: $RUNS; whole: $(tr '\n' ' ' <"$T/whole"); network: $(tr '\n' ' ' <"$T/net")"
+	echo "$label: slowest single address: $(tr '\n' ' ' <"$T/single"); posttls-finger x4: $(tr '\n' ' ' <"$T/ptf")"
+	r1=$(awk -v a="$N" -v b="$S" 'BEGIN { printf "%.2f", a / b }')
+	r2=$(awk -v a="$W" -v b="$P" 'BEGIN { printf "%.2f", a / b }')
+	m1=$(awk -v r="$r1" 'BEGIN { print (r <= 1.3) ? "met" : "NOT met" }')
+	m2=$(awk -v r="$r2" 'BEGIN { print (r <= 0.5) ? "met" : "NOT met" }')
+	printf 'BENCH: probe %s 2 MX x (A+AAAA): network phase median %.3f s vs slowest single-address probe %.3f s, ratio %s (target <= 1.3: %s; %s runs, %s CPUs)\n' \
+		"$label" "$N" "$S" "$r1" "$m1" "$RUNS" "$(nproc)"
+	printf 'BENCH: probe %s 2 MX x (A+AAAA): whole mxready check --probe median %.3f s vs posttls-finger -l may on the 4 addresses one after another %.3f s, ratio %s (target <= 0.5: %s; sessions per address %s, posttls-finger 1)\n' \
+		"$label" "$W" "$P" "$r2" "$m2" "$sess"
+}
+measure loopback bench one 5.0.2.190 2001:67c:1a0::190 5.0.2.191 2001:67c:1a0::191 || exit 1
+# At a distance: the same servers behind a proxy that delays every chunk.
+DMS=${MXR_BENCH_PROBE_DELAY_MS:-10}
+pbx python3 "$MXR_TOP/bench/delayproxy_tcp.py" "$DMS" \
+	5.0.2.192:25=5.0.2.190:25 "[2001:67c:1a0::192]:25=[2001:67c:1a0::190]:25" \
+	5.0.2.193:25=5.0.2.191:25 "[2001:67c:1a0::193]:25=[2001:67c:1a0::191]:25" >"$T/proxy.log" 2>&1 &
+PB_PIDS="$PB_PIDS $!"
+for a in 5.0.2.192 2001:67c:1a0::192 5.0.2.193 2001:67c:1a0::193; do
+	pb_wait_port "$a" || { echo "bench/probe: the delay proxy does not listen on $a" >&2; exit 1; }
 done
-W=$(median <"$T/whole"); N=$(median <"$T/net"); S=$(median <"$T/single"); P=$(median <"$T/ptf")
-sess=$(jq -r '[.probe.addresses[].sessions] | map(tostring) | join(",")' "$T/b.json")
-echo "runs: $RUNS; whole: $(tr '\n' ' ' <"$T/whole"); network: $(tr '\n' ' ' <"$T/net")"
-echo "slowest single address: $(tr '\n' ' ' <"$T/single"); posttls-finger x4: $(tr '\n' ' ' <"$T/ptf")"
-r1=$(awk -v a="$N" -v b="$S" 'BEGIN { printf "%.2f", a / b }')
-r2=$(awk -v a="$W" -v b="$P" 'BEGIN { printf "%.2f", a / b }')
-m1=$(awk -v r="$r1" 'BEGIN { print (r <= 1.3) ? "met" : "NOT met" }')
-m2=$(awk -v r="$r2" 'BEGIN { print (r <= 0.5) ? "met" : "NOT met" }')
-echo "BENCH: probe 2 MX x (A+AAAA): network phase median $N s vs slowest single-address probe $S s, ratio $r1 (target <= 1.3: $m1; $RUNS runs, loopback, $(nproc) CPUs)"
-echo "BENCH: probe 2 MX x (A+AAAA): whole mxready check --probe median $W s vs posttls-finger -l may on the 4 addresses one after another $P s, ratio $r2 (target <= 0.5: $m2)"
-echo "BENCH: probe sessions (TLS handshakes) per address: $sess (posttls-finger: 1, grading nothing; testssl.sh not measured)"
+measure "rtt-$((2 * DMS))ms" benchd oned 5.0.2.192 2001:67c:1a0::192 5.0.2.193 2001:67c:1a0::193 || exit 1
+echo "BENCH: probe handshakes per address: 3 (session 1 grades the server's choice; 2 and 3 are one refusal test each); testssl.sh not installed, its count not measured"

@@ -100,7 +100,7 @@ pb_setup() {
 	chmod 755 "$PB_DIR"
 	ip netns add "$PB_NS" || return 1
 	pbx ip link set lo up
-	for n in $(seq 170 191); do
+	for n in $(seq 170 193); do
 		pbx ip addr add "5.0.2.$n/32" dev lo
 		pbx ip addr add "2001:67c:1a0::$n/128" dev lo nodad
 	done
