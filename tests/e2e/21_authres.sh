@@ -5,7 +5,9 @@
 # methods, results, reasons or properties it reads differently, fails.
 # Then the differential test of our parser (core/authres.c, through
 # tests/tools/authres_dump) against python3-authres over
-# tests/data/authres/corpus.txt and the rendered fields: the same meaning
+# tests/data/authres/corpus.txt, the rendered fields and 3,000 fields
+# generated from the RFC 8601 grammar (hostile comments and quoted values,
+# CFWS everywhere, fixed seed): the same meaning
 # where both read a field, refusal of what is not RFC 8601, and every field
 # python3-authres takes for one with our authserv-id claimed for removal.
 . "$(dirname "$0")/../lib.sh"
@@ -27,12 +29,13 @@ check_match "$(tail -1 "$D/check.out")" "^$n fields, 0 bad$" "python3-authres ch
 DUMP=$MXR_TOP/$MXR_BUILD/tests/authres_dump
 [ -x "$DUMP" ] || { fail "authres_dump built" "$DUMP missing"; finish; }
 CORPUS=$MXR_TOP/tests/data/authres/corpus.txt
-$PY "$MXR_TOP/tests/tools/authres_diff.py" "$DUMP" "$CORPUS" "$D/ar.txt" >"$D/diff.out" 2>&1
+NR=3000
+$PY "$MXR_TOP/tests/tools/authres_diff.py" --random $NR "$DUMP" "$CORPUS" "$D/ar.txt" >"$D/diff.out" 2>&1
 rc=$?
 check_eq "$rc" 0 "our parser and python3-authres agree on the corpus and the rendered fields"
 [ $rc -eq 0 ] || grep -A2 '^bad' "$D/diff.out" | head -30
 nc=$(grep -c '^[a-z]*	' "$CORPUS")
-check_match "$(tail -1 "$D/diff.out")" "^$((nc + n)) fields, 0 bad$" "differential test: $nc corpus fields and $n rendered ones"
+check_match "$(tail -1 "$D/diff.out")" "^$((nc + n + NR)) fields, 0 bad$" "differential test: $nc corpus fields, $n rendered ones, $NR generated from the grammar"
 check_match "$(grep 'python3-authres read' "$D/diff.out")" "read ([5-9]|[1-9][0-9]+) as carrying mx\.test\.example, all claimed" \
 	"every field python3-authres reads as ours (odd white space, deep comments, any case) is claimed for removal"
 check_eq "$(grep -c '^ok line' "$D/diff.out")" "$nc" "every corpus line checked"

@@ -1,16 +1,23 @@
 #!/usr/bin/python3
 """Differential test of core/authres.c's parser against Debian's
 python3-authres (an independent RFC 8601 parser).
-  authres_diff.py DUMP-TOOL CORPUS [RENDERED]
+  authres_diff.py [--random N] DUMP-TOOL CORPUS [RENDERED]
 CORPUS: tests/data/authres/corpus.txt (its header says what each tag
 asserts).  RENDERED: fields test_authres wrote (MXR_AUTHRES_DUMP), one
 "Authentication-Results:" field each, folds "\\n\\t": each must read the
-same in both.  For every field python3-authres reads as carrying our
+same in both.  --random N adds N fields generated from the RFC 8601
+grammar with a fixed seed (comments nested up to 6 deep with quoted-pairs
+and "; dkim=pass" text, quoted reasons and values with quoted-pairs, CFWS
+wherever the grammar allows it), within what python3-authres reads
+correctly (ptypes smtp, header, body, policy; a quoted pvalue only last
+in its result; no keyword starting with "none" or "reason"; no white
+space after a comment that follows white space; no empty reason): each must read the same in both.  For every field python3-authres reads as carrying our
 authserv-id (mx.test.example), authres_claims_id() must claim it.
 Prints "ok NAME" / "bad NAME: why" per field, then a summary; exits 1 if
 any field is bad."""
 import codecs
 import json
+import random
 import re
 import subprocess
 import sys
@@ -38,6 +45,104 @@ def rendered(path):
             yield ("rendered %d" % i, "same", f[len("Authentication-Results:"):].encode("latin-1"))
 
 
+CTEXT = [chr(c) for c in range(0x21, 0x7f) if chr(c) not in "()\\"]
+QTEXT = [chr(c) for c in range(0x21, 0x7f) if chr(c) not in '"\\']
+VCHAR = [chr(c) for c in range(0x21, 0x7f)]
+TRAPS = ["; dkim=pass", "dkim=pass;", "spf=pass smtp.mailfrom=x@y.example", "=", ";", "x=\\\""]
+
+
+def gen_comment(r, depth):
+    out = "("
+    for _ in range(r.randrange(4)):
+        k = r.randrange(6)
+        if k == 0 and depth < 6:
+            out += gen_comment(r, depth + 1)
+        elif k == 1:
+            out += "\\" + r.choice(VCHAR)
+        elif k == 2:
+            out += r.choice(TRAPS).replace("(", "").replace(")", "").replace("\\", "")
+        elif k == 3:
+            out += " "
+        else:
+            out += "".join(r.choice(CTEXT) for _ in range(r.randrange(1, 6)))
+    return out + ")"
+
+
+def gen_cfws(r, need=False):
+    k = r.randrange(8)
+    if k == 0:   # not "FWS comment FWS": python3-authres stops after the comment
+        return " " + gen_comment(r, 1)
+    if k == 1:
+        return "\r\n\t"
+    if k == 2:
+        return gen_comment(r, 1)
+    return " " if need or k < 5 else ""
+
+
+def gen_quoted(r, least=0):
+    out = '"'
+    for _ in range(r.randrange(least, 6)):
+        k = r.randrange(5)
+        if k == 0:
+            out += "\\" + r.choice(VCHAR + [" "])
+        elif k == 1:
+            out += r.choice(TRAPS).replace("\\", "\\\\").replace('"', '\\"')
+        elif k == 2:
+            out += " "
+        else:
+            out += "".join(r.choice(QTEXT) for _ in range(r.randrange(1, 5)))
+    return out + '"'
+
+
+def gen_keyword(r):
+    while True:
+        w = r.choice("abcdefghijklmnopqrstuvwxyz") + "".join(
+            r.choice("abcdefghijklmnopqrstuvwxyz0123456789-") for _ in range(r.randrange(6)))
+        w = w.rstrip("-")
+        if not w.startswith(("none", "reason")):
+            return w if r.randrange(4) else w.upper()
+
+
+def gen_token(r):
+    return "".join(r.choice("abcdefghijklmnopqrstuvwxyzABC0123456789!#$%&'*+-.^_`{|}~")
+                   for _ in range(r.randrange(1, 10)))
+
+
+def gen_plain_value(r):
+    dom = ".".join(gen_keyword(r).lower() for _ in range(r.randrange(1, 4)))
+    k = r.randrange(3)
+    if k == 0:
+        return "%s@%s" % (gen_keyword(r).lower(), dom)
+    if k == 1:
+        return dom
+    t = gen_token(r)
+    return t if "@" not in t and not t.startswith(".") else "x" + t.replace("@", "")
+
+
+def gen_field(r):
+    c = lambda need=False: gen_cfws(r, need)
+    f = c() + ".".join(gen_keyword(r).lower() for _ in range(r.randrange(1, 4)))
+    if r.randrange(3) == 0:
+        f += c(True) + "1"
+    n = r.randrange(5)
+    if n == 0:
+        return f + c() + ";" + c() + "none" + c()
+    for _ in range(n):
+        f += c() + ";" + c() + gen_keyword(r)
+        if r.randrange(4) == 0:
+            f += c() + "/" + c() + str(r.randrange(10))
+        f += c() + "=" + c() + gen_keyword(r)
+        if r.randrange(2):
+            f += c(True) + "reason" + c() + "=" + c() + (gen_quoted(r, 1) if r.randrange(3) else gen_token(r))
+        props = r.randrange(4)
+        for i in range(props):
+            quoted = i == props - 1 and r.randrange(2)
+            ptype = r.choice(["smtp", "header", "body", "policy", "SMTP", "Header"])
+            f += c(True) + ptype + c() + "." + c() + gen_keyword(r) + c() + "=" + c() + \
+                (gen_quoted(r) if quoted else gen_plain_value(r))
+    return f + c()
+
+
 def plain(s):
     """A python3-authres value as ours: quoted-pairs undone, folds removed."""
     if s is None:
@@ -61,10 +166,16 @@ def py_read(value):
 
 
 def main():
-    tool, cpath = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    nrandom = 0
+    if args[:1] == ["--random"]:
+        nrandom, args = int(args[1]), args[2:]
+    tool, cpath = args[0], args[1]
     fields = list(corpus(cpath))
-    if len(sys.argv) > 3:
-        fields += list(rendered(sys.argv[3]))
+    if len(args) > 2:
+        fields += list(rendered(args[2]))
+    r = random.Random(14)
+    fields += [("random %d" % i, "same", gen_field(r).encode("latin-1")) for i in range(1, nrandom + 1)]
     hexes = "".join(v.hex() + "\n" for _, _, v in fields)
     out = subprocess.run([tool, OURS], input=hexes.encode(), stdout=subprocess.PIPE, check=True).stdout
     ours = [json.loads(l) for l in out.decode("latin-1").splitlines()]
