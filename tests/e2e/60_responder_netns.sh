@@ -177,7 +177,7 @@ virtual_gid_maps = static:65534
 smtp_tls_security_level = may
 EOF
 	# one Maildir per user (virtual(8) allows no regexp substitution)
-	for u in user user3 loop1 loop2 loop3 loop4 loop5 loop6 rate forged someone big; do echo "$u@$2 $u/"; done >"$T/pf-$1/etc/vmbox"
+	for u in user user3 loop1 loop2 loop3 loop4 loop5 loop6 rate forged forged-helo forged-inj someone big; do echo "$u@$2 $u/"; done >"$T/pf-$1/etc/vmbox"
 	echo "mixed.case@$2 mixed/" >>"$T/pf-$1/etc/vmbox"
 	echo "@$2 other/" >>"$T/pf-$1/etc/vmbox"
 	pf_start "$1" "$1"
