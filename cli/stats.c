@@ -493,6 +493,12 @@ static void ours(stats *s, int prog, const char *msg, size_t n, int64_t civ, int
 		example(s, src, lineno, vline_status_str(st));
 		return;
 	}
+	/* a daemon's event line (docs/logging.md: event=connection_pressure),
+	 * not a verdict on mail: counted apart, never as unreadable */
+	if (v.n > 0 && v.pair[0].klen == 5 && memcmp(v.pair[0].key, "event", 5) == 0) {
+		s->events++;
+		return;
+	}
 	if (prog == 0)
 		count_inbound(s, &s->milter, &v, 0, civ, timed);
 	else if (prog == 1)

@@ -92,6 +92,7 @@ typedef struct stats {
 	uint64_t files, lines, bytes;
 	uint64_t foreign;               /* lines of other programs */
 	uint64_t ours_other;            /* other messages of our programs */
+	uint64_t events;                /* event= lines (e.g. connection_pressure) */
 	uint64_t unreadable;            /* verdict lines that did not parse */
 	uint64_t partial_last;          /* a last line without its line end */
 	uint64_t out_of_range;          /* outside --since/--until */

@@ -327,6 +327,7 @@ void stats_report_text(const stats *s, FILE *f)
 	count_line(f, "lines", s->lines, 0);
 	count_line(f, "lines of other programs (skipped)", s->foreign, 0);
 	count_line(f, "other messages of the mxready daemons", s->ours_other, 0);
+	count_line(f, "daemon events (event=..., e.g. connection pressure)", s->events, 0);
 	count_line(f, "unreadable verdict lines (skipped)", s->unreadable, 0);
 	if (s->partial_last)
 		count_line(f, "last lines without a line end (skipped)", s->partial_last, 0);
@@ -533,6 +534,7 @@ void stats_report_json(const stats *s, FILE *f)
 	json_object_object_add(in, "bytes", jint(s->bytes));
 	json_object_object_add(in, "foreign_lines", jint(s->foreign));
 	json_object_object_add(in, "other_messages", jint(s->ours_other));
+	json_object_object_add(in, "events", jint(s->events));
 	json_object_object_add(in, "unreadable", jint(s->unreadable));
 	json_object_object_add(in, "partial_last_lines", jint(s->partial_last));
 	json_object_object_add(in, "out_of_range", jint(s->out_of_range));

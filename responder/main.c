@@ -418,12 +418,13 @@ static int submit_reply(ctx *x, const rmail_test *t, int kind, const char *envfr
 }
 
 /* Step 5, log: the one line of a replied (or, when neither reply could be
- * handed over, deferred or failed) test mail. */
-static void log_replied(vlog_line *l, const rmail_test *t, int ra, int rb, const char *decision)
+ * handed over, deferred with reason) test mail. */
+static void log_replied(vlog_line *l, const rmail_test *t, int ra, int rb, const char *decision,
+    const char *reason)
 {
 	vlog_add(l, "decision", decision);
 	if (strcmp(decision, "replied") != 0)
-		vlog_add(l, "reason", "submission");
+		vlog_add(l, "reason", reason);
 	vlog_add(l, "reply_id", t->reply_id);
 	vlog_add(l, "reply_a", ra == 0 ? "sent" : "failed");
 	vlog_add(l, "reply_b", rb == 0 ? "sent" : "failed");
@@ -487,10 +488,14 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		if (st != RSTORE_OK)
 			vlog_msg(LOG_WARNING, "%s: state store: the limits stay charged: %s: %s",
 			    x->o.qid ? x->o.qid : "NOQUEUE", rstore_status_str(st), rstore_error(x->st));
-		/* 75 when a reply failed for a temporary reason: Postfix retries */
-		rc = ra == -1 || rb == -1 ? EX_TEMPFAIL_ : EX_OK_;
+		/* Nothing was handed over: 75, Postfix keeps the test mail and
+		 * retries.  A 5xx here comes from our own submission listener (a
+		 * fault on our side, as for forwards), so it defers too: exit 0
+		 * would drop the mail without a reply or a bounce. */
+		rc = EX_TEMPFAIL_;
 	}
-	log_replied(&l, &t, ra, rb, ra < 0 && rb < 0 ? (rc == EX_TEMPFAIL_ ? "deferred" : "failed") : "replied");
+	log_replied(&l, &t, ra, rb, ra < 0 && rb < 0 ? "deferred" : "replied",
+	    ra == -2 && rb == -2 ? "submission-rejected" : "submission");
 	ready_report_free(ready);
 	dns_resolver_free(res);
 	free(tm);
@@ -695,24 +700,27 @@ int main(int argc, char **argv)
 		x.o.client_addr += 5;
 	x.c = conf_new();
 	x.rc = rconf_new();
+	/* A configuration error while delivering exits 75, not 78: pipe(8)
+	 * maps EX_CONFIG to 5.3.5, a bounce, so a typo would return every test
+	 * mail and DSN; with 75 Postfix keeps them queued, shows our stderr in
+	 * mailq, and delivers once the file is fixed.  -t answers 78. */
 	if ((explicit_conf || access(x.o.conf_path, F_OK) == 0) &&
 	    conf_load(x.c, x.o.conf_path, err, sizeof err) < 0) {
-		fprintf(stderr, "mxready-responder: %s\n", err);
-		rc = EX_CONFIG_;
+		fprintf(stderr, "mxready-responder: configuration error: %s\n", err);
+		rc = EX_TEMPFAIL_;
 		goto done;
 	}
 	if (rconf_load(x.rc, x.o.rconf_path, err, sizeof err) < 0 ||
 	    vlog_open("mxready-responder", x.c, err, sizeof err) < 0) {
-		fprintf(stderr, "mxready-responder: %s\n", err);
-		rc = EX_CONFIG_;
+		fprintf(stderr, "mxready-responder: configuration error: %s\n", err);
+		rc = EX_TEMPFAIL_;
 		goto done;
 	}
 	keylen = token_load_key(x.rc->token_secret, x.key, sizeof x.key, err, sizeof err);
 	if (keylen < 0) {
-		/* a configuration error: 78, which Postfix's pipe(8) defers */
 		vlog_msg(LOG_ERR, "token_secret: %s", err);
-		fprintf(stderr, "mxready-responder: token_secret: %s\n", err);
-		rc = EX_CONFIG_;
+		fprintf(stderr, "mxready-responder: configuration error: token_secret: %s\n", err);
+		rc = EX_TEMPFAIL_;
 		goto done;
 	}
 	if (open_store(&x) < 0) {

@@ -30,15 +30,21 @@ msg() { printf 'From: a@example.org\r\nSubject: x\r\n%s\r\n\r\nbody\r\n' "$1"; }
 "$RESP" -r "$T/responder.conf" bogus >/dev/null 2>&1; check_eq $? 64 "unknown mode: usage (64)"
 printf 'v6only_address = x\n' >"$T/bad.conf"
 out=$("$RESP" -c "$T/mxready.conf" -r "$T/bad.conf" test </dev/null 2>&1); rc=$?
-check_eq $rc 78 "incomplete responder.conf: configuration error (78)"
-check_match "$out" 'must be set' "incomplete responder.conf: says what is missing"
+check_eq $rc 75 "incomplete responder.conf while delivering: 75 (pipe(8) bounces 78 as 5.3.5), Postfix keeps the mail"
+check_match "$out" 'configuration error: .*must be set' "incomplete responder.conf: says what is missing"
+"$RESP" -c "$T/mxready.conf" -r "$T/bad.conf" -t >/dev/null 2>&1
+check_eq $? 78 "incomplete responder.conf under -t: configuration error (78)"
 printf 'rate_per_adress = 3\n' >"$T/typo.conf"
 out=$("$RESP" -c "$T/mxready.conf" -r "$T/typo.conf" test </dev/null 2>&1)
 check_match "$out" "typo.conf:1: unknown setting 'rate_per_adress'" "unknown key named with file and line"
 printf 'short' >"$T/short"
 sed "s|$T/secret|$T/short|" "$T/responder.conf" >"$T/short.conf"
 "$RESP" -c "$T/mxready.conf" -r "$T/short.conf" test </dev/null >/dev/null 2>&1
-check_eq $? 75 "secret too short: temporary failure (75), Postfix keeps the mail"
+check_eq $? 75 "secret too short while delivering: 75, Postfix keeps the mail"
+{ cat "$T/mxready.conf"; echo "user ="; } >"$T/nouser.conf"
+out=$("$RESP" -c "$T/nouser.conf" -r "$T/short.conf" -t 2>&1); rc=$?
+check_eq $rc 78 "secret too short under -t: configuration error (78)"
+check_match "$out" 'secret shorter than 16' "secret too short under -t: says why"
 check_match "$(tail -n 1 "$T/log")" 'secret shorter than 16' "short secret logged"
 
 : >"$T/log"
@@ -182,4 +188,17 @@ check_match "$(tail -n 1 "$T/log")" 'S7: .*decision=forwarded' "DSN with a 5,000
 v=$(chk --dump-attachment "$T/att2" "$S/10.eml")
 check_match "$v" "dkim=pass longest=[0-9]{1,3} nul=0 crlf=1 .*application/octet-stream" "its forward: DKIM passes, no line over 998, the DSN as application/octet-stream"
 check_eq "$(cmp "$T/att2" "$T/longhdr.eml" >/dev/null 2>&1 && echo same)" same "its forward: the attachment is the DSN octet for octet"
+# both replies rejected (5xx) by our own listener: the test mail is kept
+# (75), never dropped with exit 0; the retry is answered and not rate-limited
+echo "554 5.7.1 rejected by the test" >"$S/data-reply"
+printf 'From: x@example.org\r\nSubject: four\r\n\r\nbody\r\n' | srun -f fourth@example.org -a 2001:db8::1 -q S8 test
+check_eq $? 75 "both replies rejected by our listener: exit 75, Postfix keeps the test mail"
+check_match "$(tail -n 1 "$T/log")" 'S8: .*decision=deferred reason=submission-rejected .*reply_a=failed reply_b=failed' \
+	"both replies rejected: logged deferred, submission-rejected"
+rm -f "$S/data-reply"
+n0=$(ls "$S"/*.eml | wc -l)
+printf 'From: x@example.org\r\nSubject: four\r\n\r\nbody\r\n' | srun -f fourth@example.org -a 2001:db8::1 -q S9 test
+check_eq $? 0 "the retried test mail: exit 0"
+check_match "$(tail -n 1 "$T/log")" 'S9: .*decision=replied .*reply_a=sent reply_b=sent' "the retried test mail: both replies sent"
+check_eq $(( $(ls "$S"/*.eml | wc -l) - n0 )) 2 "the retry handed over exactly two replies"
 finish

@@ -73,6 +73,9 @@ fi
 : | "$MXR" stats --json >"$T/out.json"; check_eq "$?:$(J .input.lines):$(J .responder.test_mails)" "0:0:0" "empty input: exit 0, nothing counted"
 : | "$MXR" stats --html "$T/empty.html"; check_match "$(cat "$T/empty.html")" 'id="empty"' "empty input: the page says there was nothing"
 check_match "$(: | "$MXR" stats)" 'No verdict lines of mxready-milter' "empty input: the text says there was nothing"
+printf '%s\n' 'Dec  2 01:00:00 mx mxready-policyd[12]: NOQUEUE: event=connection_pressure connections=800 idle=790 limit=1024 idle_timeout=10 when_full=evict_longest_idle' |
+	"$MXR" stats --json >"$T/ev.json"
+check_eq "$(jq -r '[.input.events, .input.unreadable] | join(" ")' "$T/ev.json" 2>&1)" "1 0" "policyd's connection_pressure event line: an event, not unreadable"
 grep postfix/ "$T/seed.log" | "$MXR" stats --json >"$T/out.json"
 check_eq "$(J '[.input.lines, .input.foreign_lines, .milter.lines, .responder.test_mails] | join(" ")')" "909 909 0 0" "only foreign lines: counted, skipped"
 

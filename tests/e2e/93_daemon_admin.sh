@@ -3,8 +3,9 @@
 # -V/--version of every program prints the one version of debian/changelog;
 # -t refuses what start-up would refuse (no such user, a missing trust
 # anchor, an unwritable log file, a missing responder secret) with exit 78
-# and a message on stderr, and the responder's run mode gives 78 with a
-# message for a missing secret; SIGHUP reloads mxready-policyd (answers
+# and a message on stderr, and the responder's run mode gives 75 with a
+# message for a missing secret (pipe(8) bounces 78 as 5.3.5; 75 keeps the
+# mail queued until the file is fixed); SIGHUP reloads mxready-policyd (answers
 # with the new authserv-id afterwards; a broken file is refused, logged
 # with file:line, the old settings stay, the process lives on) and
 # mxready-milter (the same, seen in the header field of mail through a
@@ -83,8 +84,8 @@ out=$("$B/mxready-responder" -t -c "$T/r-mxready.conf" -r "$T/responder.conf" 2>
 check_eq "$?" 78 "mxready-responder -t: a missing token_secret: exit 78"
 check_match "$out" "^mxready-responder: .*$T/missing.secret" "mxready-responder -t: names the missing secret"
 out=$(printf 'Subject: x\n\nx\n' | "$B/mxready-responder" -c "$T/r-mxready.conf" -r "$T/responder.conf" -f a@b.example test 2>&1)
-check_eq "$?" 78 "mxready-responder test with a missing secret: exit 78 (EX_CONFIG), not 75"
-check_match "$out" "mxready-responder: token_secret: .*$T/missing.secret" "mxready-responder test with a missing secret: says why on stderr"
+check_eq "$?" 75 "mxready-responder test with a missing secret: exit 75, Postfix keeps the mail (78 would bounce it)"
+check_match "$out" "mxready-responder: configuration error: token_secret: .*$T/missing.secret" "mxready-responder test with a missing secret: says why on stderr"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/missing.secret"
 out=$("$B/mxready-responder" -t -c "$T/r-mxready.conf" -r "$T/responder.conf" 2>&1)
 check_eq "$?:$out" "0:mxready-responder: configuration $T/r-mxready.conf and $T/responder.conf OK" "mxready-responder -t: with the secret: OK"
