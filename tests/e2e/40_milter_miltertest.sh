@@ -81,7 +81,9 @@ done
 check_eq "$missing" "" "conf/mxready.conf documents every setting of -n"
 sed -n 's/^#\([a-z_]* =.*\)$/\1/p' "$SAMPLE" |
 	awk -F' =' '!seen[$1]++ || $1 == "dns_resolver" || $1 == "trusted_networks"' >"$T/sample.conf"
-out=$("$MILTER" -t -c "$T/sample.conf" 2>&1); check_eq "$?" 0 "conf/mxready.conf uncommented passes -t ($out)"
+# -t checks that the configured user exists: the package creates mxready,
+# this machine need not have it
+out=$("$MILTER" -t -c "$T/sample.conf" -o user=nobody 2>&1); check_eq "$?" 0 "conf/mxready.conf uncommented passes -t ($out)"
 check_eq "$(grep -c . "$T/sample.conf")" "$(( $("$MILTER" -n -c /dev/null | wc -l) + 1 ))" "every setting uncommented once (dns_resolver twice)"
 # the answer cache settings: defaults, whole numbers in range, 0 = off
 check_eq "$("$MILTER" -n -c /dev/null | grep '^dns_cache' | tr '\n' ' ')" "dns_cache_size = 10000 dns_cache_max_ttl = 300 " "-n: answer cache defaults"
@@ -167,7 +169,7 @@ check_eq "$(vl 'T05[0-9]{3}' | wc -l)" 100 "one verdict line per message (100 on
 check_eq "$(vl 'T0[4][ABCE]' | wc -l)" 0 "no verdict line for aborted messages"
 check_eq "$(vl T04D | wc -l)" 1 "one verdict line after the aborts"
 line=$(vl T01A)
-check_match "$line" '^[-0-9T:.]+ mxready-milter\[[0-9]+\]: notice: T01A: client=5\.0\.2\.11 family=ipv4 client_name=mx1\.good\.xtest helo=mx1\.good\.xtest helo_check=pass iprev=pass spf=[a-z]+ dkim=[a-z]+ dmarc=[a-z]+ mail_from=good\.xtest header_from=good\.xtest mx=pass mx_ipv6=pass dnssec=pass dane=pass readiness=[a-z]+ auth=no trusted=no action=accept reason=- reply=- dns_queries=[0-9]+ ms=[0-9]+$' "verdict line: keys and order"
+check_match "$line" '^[-0-9T:.]+ mxready-milter\[[0-9]+\]: notice: T01A: client=5\.0\.2\.11 family=ipv4 client_name=mx1\.good\.xtest helo=mx1\.good\.xtest helo_check=pass iprev=pass spf=[a-z]+ dkim=[a-z]+ dmarc=[a-z]+ dmarc_via=(spf|dkim|both|-) mail_from=good\.xtest header_from=good\.xtest mx=pass mx_ipv6=pass dnssec=pass dane=pass readiness=[a-z]+ auth=no trusted=no action=accept reason=- reply=- dns_queries=[0-9]+ ms=[0-9]+$' "verdict line: keys and order"
 check_match "$(vl T06A)" 'action=reject reason=null_mx reply="550 5\.7\.27"' "null MX: 550 5.7.27"
 check_match "$(vl T06D)" 'iprev=fail .*action=reject reason=iprev_fail reply="550 5\.7\.25"' "FORGED client: 550 5.7.25"
 check_match "$(vl T06F)" 'iprev=permerror .*action=reject reason=iprev_fail reply="550 5\.7\.25"' "no PTR: 550 5.7.25"
