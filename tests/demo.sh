@@ -142,7 +142,7 @@ EOP
 			echo "   (not delivered: $(tail -n 3 "$PF_MAILLOG"))"
 		fi
 		echo
-		echo "2) 5.0.2.99 (no PTR, not in good.xtest's SPF) sends an unsigned message with From: alice@good.xtest;"
+		echo "2) 5.0.2.99 (not in good.xtest's SPF) sends an unsigned message with From: alice@good.xtest;"
 		echo "   good.xtest publishes DMARC p=reject:"
 		echo "\$ swaks --server $PF_ADDR4 --xclient-addr 5.0.2.99 --helo mx1.good.xtest \\"
 		echo "    --from alice@good.xtest --to bob@demo.xtest --data forged.eml"
