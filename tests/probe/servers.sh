@@ -67,7 +67,7 @@ commonName = supplied
 EOC
 	openssl req -x509 -new -key "$MXR_TOP/tests/data/probe/ca.key" -subj "/CN=mxready probe test CA" \
 		-days 30 -sha256 -out "$c/ca.crt" 2>/dev/null || return 1
-	for s in good v6refused v6drop notls danebad daneta pmgrey pmreject pmgrey550 inject; do
+	for s in good v6refused v6drop notls danebad daneta danebogus pmgrey pmreject pmgrey550 inject; do
 		pb_cert "$s" ec "mx.$s.probe.xtest" || return 1
 	done
 	pb_cert tls10 rsa2048 mx.tls10.probe.xtest || return 1
@@ -137,6 +137,7 @@ EOM
 	pb_listen 5.0.2.178 sha1
 	pb_listen 5.0.2.179 danebad
 	pb_listen 5.0.2.180 daneta
+	pb_listen 5.0.2.186 danebogus
 	for s in 181:pmgrey 182:pmreject 183:pmgrey550; do
 		pb_listen "5.0.2.${s%%:*}" "${s#*:}" -o 'smtpd_recipient_restrictions=$pb_postmaster'
 	done
