@@ -123,7 +123,8 @@ $(BUILD)/mxready-milter: $(MILTER_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD
 $(BUILD)/mxready-policyd: $(POLICY_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
-$(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBCORE)
+# the responder probes the sender's mail servers (probe_timeout): libmxprobe
+$(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(LIBPROBE) $(LIBCORE)
 	$(Q)$(CC) $(ALLLDFLAGS) -o $@ $^ $(JSON_LIBS) $(GMIME_LIBS) $(STORE_LIBS) $(DAEMON_LIBS) $(CORE_LIBS)
 
 # tests and tools that #include the state store's sources

@@ -32,6 +32,7 @@
 #include "rconf.h"
 #include "rmail.h"
 #include "rpolicy.h"
+#include "rprobe.h"
 #include "rstore.h"
 #include "rstore_lmdb.h"
 #include "rstore_redis.h"
@@ -365,23 +366,50 @@ static int grant_reply(ctx *x, const char *sender, grant *g, vlog_line *l)
 	return -1;
 }
 
-/* Step 3, compose: the report both replies carry (t), from the test mail,
- * the client and the readiness checks of the sender's domain (*ready and
- * *res to be freed by the caller). */
-static void compose_report(ctx *x, const test_mail *tm, const grant *g, rmail_test *t,
-	ready_report **ready, dns_resolver **res)
-{
-	char dom[DNS_TEXT_MAX + 1], derr[256];
+/* What compose_report made and run_test frees after the replies. */
+typedef struct parts {
+	dns_resolver *res;
+	dns_run *run;          /* the readiness lookups and the probe's */
+	ready_report *ready;
+	probe *p;
+	char *probe_text;      /* rprobe_section, NULL when probe_timeout = 0 */
+} parts;
 
-	*ready = NULL;
-	*res = NULL;
+static void parts_free(parts *pt)
+{
+	ready_report_free(pt->ready);
+	probe_free(pt->p);
+	g_free(pt->probe_text);
+	dns_run_free(pt->run);
+	dns_resolver_free(pt->res);
+}
+
+/* Step 3, compose: the report both replies carry (t), from the test mail,
+ * the client, the readiness checks of the sender's domain and (when
+ * probe_timeout > 0) the probe of its mail servers: their lookups share one
+ * DNS run, the probe's network phase follows within probe_timeout. */
+static void compose_report(ctx *x, const test_mail *tm, const grant *g, rmail_test *t, parts *pt)
+{
+	char dom[DNS_TEXT_MAX + 1], derr[256], helo[DNS_TEXT_MAX + 2];
+
+	memset(pt, 0, sizeof *pt);
 	if (dns_name_normalize(rconf_domain_of(tm->sender), dom, sizeof dom, derr, sizeof derr) == 0) {
 		dns_options o = { 0 };
 		const char *fwd[CONF_MAX_RESOLVERS];
 		conf_dns_options(x->c, &o, fwd);
-		*res = dns_resolver_new(&o, derr, sizeof derr);
-		if (*res != NULL)
-			*ready = ready_check(*res, dom, x->rc->readiness_timeout);
+		pt->res = dns_resolver_new(&o, derr, sizeof derr);
+		if (pt->res != NULL) {
+			pt->run = dns_run_new(pt->res, x->rc->readiness_timeout);
+			pt->ready = ready_start(pt->run, dom);
+			if (x->rc->probe_timeout > 0)
+				pt->p = probe_new(pt->run, dom);
+			dns_run_wait(pt->run);
+			ready_finish(pt->ready);
+			if (pt->p != NULL) {
+				rprobe_helo(rconf_domain_of(x->rc->dual_address), helo, sizeof helo);
+				pt->probe_text = rprobe_section(pt->p, helo, x->rc->probe_timeout, NULL);
+			}
+		}
 	}
 	memset(t, 0, sizeof *t);
 	t->sender = tm->sender;
@@ -393,7 +421,8 @@ static void compose_report(ctx *x, const test_mail *tm, const grant *g, rmail_te
 	t->orig_subject = tm->subject;
 	t->over_size = tm->over;
 	t->auth = &tm->auth;
-	t->ready = *ready;
+	t->ready = pt->ready;
+	t->probe = pt->probe_text ? pt->probe_text : "";
 	t->reply_id = g->id;
 }
 
@@ -442,8 +471,7 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 	test_mail *tm = calloc(1, sizeof *tm);
 	char envfrom[RSTORE_KEY_MAX];
 	int ra, rb = -1, rc;
-	ready_report *ready;
-	dns_resolver *res;
+	parts pt;
 	rpolicy_reason why;
 	rmail_test t;
 	vlog_line l;
@@ -471,7 +499,7 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 		free(tm);
 		return rc;
 	}
-	compose_report(x, tm, &g, &t, &ready, &res);
+	compose_report(x, tm, &g, &t, &pt);
 	/* RFC 3834 3.3: the reply itself attracts no replies: <> */
 	ra = submit_reply(x, &t, 'A', "");
 	if (g.token_ok) {
@@ -496,8 +524,7 @@ static int run_test(ctx *x, const char *msg, size_t len, int over)
 	}
 	log_replied(&l, &t, ra, rb, ra < 0 && rb < 0 ? "deferred" : "replied",
 	    ra == -2 && rb == -2 ? "submission-rejected" : "submission");
-	ready_report_free(ready);
-	dns_resolver_free(res);
+	parts_free(&pt);
 	free(tm);
 	return rc;
 }
@@ -563,6 +590,37 @@ static int forward_once(ctx *x, vlog_line *l, const char *id, const char *sender
 	return EX_OK_;
 }
 
+/* The probe of the domain the failure DSN is about (the test mail's
+ * sender, whose MX the DSN's Diagnostic-Code and Remote-MTA name), for the
+ * forward; NULL when probe_timeout = 0 or no resolver.  g_free it. */
+static char *dsn_probe(ctx *x, const char *sender, const dsn_rcpt *r)
+{
+	char dom[DNS_TEXT_MAX + 1], derr[256], helo[DNS_TEXT_MAX + 2], named[2 * DSN_FIELD_MAX + 2];
+	dns_options o = { 0 };
+	const char *fwd[CONF_MAX_RESOLVERS];
+	dns_resolver *res;
+	dns_run *run;
+	probe *p;
+	char *text;
+
+	if (x->rc->probe_timeout <= 0 ||
+	    dns_name_normalize(rconf_domain_of(sender), dom, sizeof dom, derr, sizeof derr) < 0)
+		return NULL;
+	conf_dns_options(x->c, &o, fwd);
+	if ((res = dns_resolver_new(&o, derr, sizeof derr)) == NULL)
+		return NULL;
+	run = dns_run_new(res, x->rc->readiness_timeout);
+	p = probe_new(run, dom);
+	dns_run_wait(run);
+	rprobe_helo(rconf_domain_of(x->rc->dual_address), helo, sizeof helo);
+	snprintf(named, sizeof named, "%s %s", r->diagnostic, r->remote_mta);
+	text = rprobe_section(p, helo, x->rc->probe_timeout, named);
+	probe_free(p);
+	dns_run_free(run);
+	dns_resolver_free(res);
+	return text;
+}
+
 static int run_dsn(ctx *x, const char *msg, size_t len)
 {
 	char tok[80], sender[RPOLICY_ADDR_MAX + 1], err[512];
@@ -575,7 +633,7 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 	int delayed, rc;
 	vlog_line l;
 	size_t n = 0;
-	char *out;
+	char *out, *probe_text;
 
 	vlog_begin(&l, x->o.qid);
 	vlog_add(&l, "mode", "dsn");
@@ -622,7 +680,9 @@ static int run_dsn(ctx *x, const char *msg, size_t len)
 		free(rep);
 		return drop(&l, "delay-already-announced");
 	}
-	out = rmail_forward(x->rc, sender, r, msg, len, delayed, &n, err, sizeof err);
+	probe_text = delayed ? NULL : dsn_probe(x, sender, r);
+	out = rmail_forward(x->rc, sender, r, msg, len, delayed, probe_text, &n, err, sizeof err);
+	g_free(probe_text);
 	free(rep);
 	if (out == NULL) {
 		vlog_add(&l, "decision", "deferred");

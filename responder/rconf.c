@@ -38,6 +38,7 @@ static const rkey rkeys[] = {
 	{ "backscatter", R_BACKSCATTER, offsetof(rconf, backscatter), 0, 0 },
 	{ "our_domains", R_DOMAINS, 0, 0, 0 },
 	{ "readiness_timeout", R_SECONDS, offsetof(rconf, readiness_timeout), 0.5, 120 },
+	{ "probe_timeout", R_SECONDS, offsetof(rconf, probe_timeout), 0, 120 },
 };
 #define NRKEYS (sizeof rkeys / sizeof rkeys[0])
 
@@ -60,6 +61,7 @@ rconf *rconf_new(void)
 	c->max_message_size = 1024 * 1024;
 	c->backscatter = RCONF_BACKSCATTER_SUPPRESS;
 	c->readiness_timeout = 10;
+	c->probe_timeout = 20;
 	c->state_backend = RCONF_STATE_LMDB;
 	c->state_max_size = (size_t)1 << 30;
 	c->redis_timeout = 2;

@@ -38,6 +38,7 @@ typedef struct rconf {
 	char our_domains[RCONF_MAX_DOMAINS][RCONF_STR_MAX];
 	size_t n_our_domains;
 	double readiness_timeout;
+	double probe_timeout;                 /* the sender's MX probe, seconds; 0 = off */
 } rconf;
 
 /* Defaults; never NULL (aborts on ENOMEM).  rconf_free(NULL) is a no-op. */

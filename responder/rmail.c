@@ -194,6 +194,52 @@ static size_t build_rows(const rmail_test *t, row *rows, size_t max)
 	return n;
 }
 
+/* "Your mail servers, probed from here" (rprobe.c made the lines: already
+ * printable, each ending in LF); long lines wrapped at their indentation. */
+static void text_probe(GString *g, const char *probe)
+{
+	const char *s = probe, *e;
+	if (s == NULL || s[0] == 0)
+		return;
+	g_string_append(g, "\nYour mail servers, probed from here (port 25; no mail is sent)\n");
+	for (; *s && (e = strchr(s, '\n')) != NULL; s = e + 1) {
+		size_t lead = 0, n = (size_t)(e - s);
+		char line[1200];
+		while (lead < n && s[lead] == ' ')
+			lead++;
+		if (n - lead >= sizeof line)
+			n = lead + sizeof line - 1;
+		memcpy(line, s + lead, n - lead);
+		line[n - lead] = 0;
+		g_string_append_len(g, s, (gssize)lead);
+		append_wrapped(g, line, sizeof line, lead, lead);
+		g_string_append(g, "\n");
+	}
+}
+
+/* The same section as an HTML list. */
+static void html_probe(GString *g, const rmail_test *t)
+{
+	const char *s = t->probe, *e;
+	if (s == NULL || s[0] == 0)
+		return;
+	g_string_append(g, "<h3>Your mail servers, probed from here</h3>\n<p>Port 25; no mail is sent.</p>\n<ul>\n");
+	for (; *s && (e = strchr(s, '\n')) != NULL; s = e + 1) {
+		char line[1200];
+		size_t n = (size_t)(e - s);
+		while (n > 0 && *s == ' ')
+			s++, n--;
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, s, n);
+		line[n] = 0;
+		g_string_append(g, "<li>");
+		append_html(g, line);
+		g_string_append(g, "</li>\n");
+	}
+	g_string_append(g, "</ul>\n");
+}
+
 static void text_report(GString *g, const rconf *rc, const rmail_test *t, int kind)
 {
 	const char *v6dom = domain_of(rc->v6only_address);
@@ -251,6 +297,7 @@ static void text_report(GString *g, const rconf *rc, const rmail_test *t, int ki
 			g_string_append(g, "\n");
 		}
 	}
+	text_probe(g, t->probe);
 	if (t->ready) {
 		g_string_append_printf(g, "\nReadiness of your domain %s (verdict: %s)\n", t->ready->domain,
 		    result_chk_str(t->ready->verdict));
@@ -319,6 +366,7 @@ static void html_report(GString *g, const rconf *rc, const rmail_test *t, int ki
 		}
 	}
 	g_string_append(g, "</table>\n");
+	html_probe(g, t);
 	if (t->ready) {
 		g_string_append(g, "<h3>Readiness of ");
 		append_html(g, t->ready->domain);
@@ -460,7 +508,7 @@ char *rmail_reply(const rconf *rc, const rmail_test *t, int kind, size_t *len, c
 }
 
 /* The text of a forwarded DSN or of the "still trying" notice. */
-static char *forward_text(const rconf *rc, const dsn_rcpt *r, int delayed)
+static char *forward_text(const rconf *rc, const dsn_rcpt *r, int delayed, const char *probe)
 {
 	GString *txt = g_string_new(NULL);
 	char why[512], para[1024];
@@ -487,6 +535,7 @@ static char *forward_text(const rconf *rc, const dsn_rcpt *r, int delayed)
 	g_string_append(txt, "\n  Diagnostic-Code: ");
 	append_wrapped(txt, r->diagnostic[0] ? r->diagnostic : "-", DSN_FIELD_MAX, 19, 19);
 	g_string_append(txt, "\n");
+	text_probe(txt, probe);
 	if (!delayed)
 		g_string_append(txt, "\nThe full report of our mail server is attached. You can pass it to your\n"
 		    "e-mail service provider.\n");
@@ -557,9 +606,9 @@ static GMimeObject *dsn_attachment(const char *dsn, size_t dsnlen, int raw)
 
 /* The forward (or the notice) serialised, unsigned; raw as in dsn_attachment. */
 static char *forward_build(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
-	size_t dsnlen, int delayed, int raw, size_t *len)
+	size_t dsnlen, int delayed, const char *probe, int raw, size_t *len)
 {
-	char mid[64], *txt = forward_text(rc, r, delayed), *out;
+	char mid[64], *txt = forward_text(rc, r, delayed, probe), *out;
 	unsigned char rnd[6];
 	GMimeMessage *m;
 	GMimeTextPart *tp;
@@ -596,14 +645,14 @@ static char *forward_build(const rconf *rc, const char *to, const dsn_rcpt *r, c
 }
 
 char *rmail_forward(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
-	size_t dsnlen, int delayed, size_t *len, char *err, size_t errlen)
+	size_t dsnlen, int delayed, const char *probe, size_t *len, char *err, size_t errlen)
 {
 	size_t n = 0;
-	char *raw = forward_build(rc, to, r, dsn, dsnlen, delayed, 0, &n);
+	char *raw = forward_build(rc, to, r, dsn, dsnlen, delayed, probe, 0, &n);
 
 	if (raw != NULL && !rtext_smtp_safe(raw, n)) {
 		free(raw);
-		raw = forward_build(rc, to, r, dsn, dsnlen, delayed, 1, &n);
+		raw = forward_build(rc, to, r, dsn, dsnlen, delayed, probe, 1, &n);
 	}
 	if (raw == NULL || !rtext_smtp_safe(raw, n)) {
 		free(raw);

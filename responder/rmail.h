@@ -29,6 +29,8 @@ typedef struct rmail_test {
 	int over_size;                  /* the test mail exceeded max_message_size */
 	const rpolicy_auth *auth;
 	const ready_report *ready;      /* NULL if the checks did not run */
+	const char *probe;              /* "Your mail servers, probed from here": lines
+	                                 * ending in LF, "" when probe_timeout = 0 */
 	const char *reply_id;           /* RMAIL_ID_LEN hex digits */
 } rmail_test;
 
@@ -37,9 +39,10 @@ typedef struct rmail_test {
 char *rmail_reply(const rconf *rc, const rmail_test *t, int kind, size_t *len, char *err, size_t errlen);
 /* The forwarded DSN to `to` about recipient r of report rep, with the DSN
  * (dsn, dsnlen) attached as message/rfc822; delayed selects the short
- * "still trying" notice instead. */
+ * "still trying" notice instead.  probe: the section "Your mail servers,
+ * probed from here" (rprobe_section lines), NULL or "" = none. */
 char *rmail_forward(const rconf *rc, const char *to, const dsn_rcpt *r, const char *dsn,
-	size_t dsnlen, int delayed, size_t *len, char *err, size_t errlen);
+	size_t dsnlen, int delayed, const char *probe, size_t *len, char *err, size_t errlen);
 /* Signs msg (CRLF, len octets) for domain with selector and the PEM key in
  * keyfile; returns a new buffer with the DKIM-Signature field on top. */
 char *rmail_dkim_sign(const char *msg, size_t len, const char *keyfile, const char *selector,

@@ -250,6 +250,7 @@ rate_per_domain = 40
 rate_per_client = 40
 rate_total = 100
 readiness_timeout = 5
+probe_timeout = 4
 max_message_size = 65536
 EOF
 chmod 644 "$T/mxready.conf" "$T/responder.conf"
@@ -313,6 +314,16 @@ def walk(p):
 walk(email.message_from_bytes(raw, policy=policy.compat32))
 EOP
 }
+# the text/html parts of a message, decoded
+html_of() {
+	$PY - "$1" <<'EOP'
+import email, sys
+from email import policy
+for p in email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.compat32).walk():
+    if p.get_content_type() == 'text/html':
+        print(p.get_payload(decode=True).decode(p.get_content_charset() or 'utf-8', 'replace'))
+EOP
+}
 heads() { for f in "$(box "$1" "$2")"/*; do [ -f "$f" ] && sed '/^$/q' "$f"; done; }
 # the message of a mailbox whose header (not an attachment's) matches a regex
 msg_with() {
@@ -371,6 +382,15 @@ for k in A B; do
 		check_match "$v" '"result": ?"pass"' "reply $k: DKIM signature verifies against the key in DNS"
 	fi
 done
+# the probe of the sender's mail servers (issue 10): both replies, text and HTML
+check_match "$A" 'Your mail servers, probed from here' "reply A: carries the probe of the sender's mail servers"
+check_match "$A" 'IPv6 mx\.resp-ds\.xtest 2001:67c:1a0::62: answers' "reply A: probe: the sender's IPv6 MX answers"
+check_match "$A" 'IPv4 mx\.resp-ds\.xtest 5\.0\.2\.62: answers' "reply A: probe: the sender's IPv4 MX answers"
+check_match "$A" '1 of 1 IPv6 addresses of your mail servers answer on port 25: reply B \(sent over IPv6 only\) can reach you' \
+	"reply A: probe: says reply B can reach the sender"
+check_match "$B" 'IPv6 mx\.resp-ds\.xtest 2001:67c:1a0::62: answers' "reply B: carries the probe too"
+check_match "$(html_of "$T/replyA.eml")" '<h3>Your mail servers, probed from here</h3>' "reply A: HTML part carries the probe"
+check_match "$(html_of "$T/replyA.eml")" '<li>IPv6 mx\.resp-ds\.xtest 2001:67c:1a0::62: answers' "reply A: HTML part: one item per address"
 check_match "$(logline 'user@resp-ds\.xtest.*decision=replied')" \
 	'mode=test sender=user@resp-ds\.xtest client=2001:67c:1a0::62 decision=replied reply_id=[0-9a-f]{12} reply_a=sent reply_b=sent family=ipv6' \
 	"log: one line for the reply decision"
@@ -384,8 +404,18 @@ check_match "$F" '^Return-Path: <>' "forwarded DSN: from <>"
 check_match "$F" 'no IPv6 address \(no AAAA' "forwarded DSN: the reason in plain words (no AAAA)"
 check_match "$F" 'type=AAAA' "forwarded DSN: the Diagnostic-Code quoted"
 check_match "$F" '\[attached message/rfc822\]' "forwarded DSN: the DSN attached"
+check_match "$F" 'Your mail servers, probed from here' "forwarded DSN: carries the probe of the sender's mail servers"
+check_match "$F" 'IPv4 mx\.resp-v4\.xtest 5\.0\.2\.63: answers' "forwarded DSN: probe: the IPv4 MX answers"
+check_match "$F" 'no IPv6: none of your mail servers has a global IPv6 address \(AAAA\)' "forwarded DSN: probe: no IPv6 address"
 check_match "$F" '^DKIM-Signature: .*d=resp-dual\.xtest' "forwarded DSN: DKIM-signed"
 check_nomatch "$(heads v4 user)" 'reply B of 2' "IPv4-only sender: reply B never arrives"
+A4=$(msg_with v4 user '^Subject: .*reply A of 2')
+check_match "$A4" 'IPv4 mx\.resp-v4\.xtest 5\.0\.2\.63: answers' "IPv4-only sender: reply A: probe: its IPv4 MX answers"
+check_match "$A4" 'no IPv6: none of your mail servers has a global IPv6 address \(AAAA\) we could contact, so reply B \(sent over IPv6 only\) cannot reach you' \
+	"IPv4-only sender: reply A: probe: says why reply B cannot arrive (no AAAA)"
+check_nomatch "$A4" 'IPv6 mx\.resp-v4' "IPv4-only sender: reply A: probe: no IPv6 address listed"
+check_match "$(html_of "$(file_with v4 user '^Subject: .*reply A of 2')")" '<li>no IPv6: none of your mail servers' \
+	"IPv4-only sender: reply A: HTML part says it too"
 check_match "$(waitlog 'mode=dsn.*decision=forwarded' 5)" 'action=failed status=5\.[0-9.]+ class=no-aaaa decision=forwarded' "log: DSN forwarded, class no AAAA"
 
 # ---- 3. MX with AAAA, port 25 closed on IPv6: still trying, then the failure -
@@ -395,6 +425,18 @@ N=$(msg_with closed user '^Subject: IPv6 mail test: still trying')
 F=$(msg_with closed user '^Subject: You are not receiving e-mails over IPv6!')
 check_match "$N" 'has not reached your' "still-trying notice sent once"
 check_match "$F" 'refused the connection on port 25 over IPv6' "forwarded DSN: reason connection refused"
+check_match "$F" 'IPv6 mx\.resp-closed\.xtest 2001:67c:1a0::64: connection refused on port 25 \(named in the DSN\)' \
+	"forwarded DSN: probe of the address the DSN names: refused"
+check_match "$F" 'IPv4 mx\.resp-closed\.xtest 5\.0\.2\.64: answers' "forwarded DSN: probe: the IPv4 address answers"
+check_nomatch "$N" 'probed from here' "still-trying notice: no probe (only the failure carries it)"
+AC=$(msg_with closed user '^Subject: .*reply A of 2')
+check_match "$AC" 'IPv6 mx\.resp-closed\.xtest 2001:67c:1a0::64: connection refused on port 25' \
+	"port-25-closed sender: reply A: probe: its IPv6 address refuses port 25"
+check_match "$AC" 'IPv4 mx\.resp-closed\.xtest 5\.0\.2\.64: answers' "port-25-closed sender: reply A: probe: its IPv4 address answers"
+check_match "$AC" 'no IPv6 address of your mail servers answers on port 25, so reply B \(sent over IPv6 only\) cannot reach you' \
+	"port-25-closed sender: reply A: probe: says why reply B cannot arrive"
+check_match "$AC" 'fail mx_reach: 1 IPv6 address\(es\) published, none answers on port 25' "port-25-closed sender: reply A: probe: the failing check"
+check_match "$AC" 'fix: Make every published address accept SMTP on port 25' "port-25-closed sender: reply A: probe: its fix"
 check_match "$(grep -c 'decision=delay-notice-sent' "$T/responder.log")" '^1$' "log: one delay notice"
 
 # ---- 4. loops and RFC 3834 -------------------------------------------------

@@ -37,6 +37,10 @@ check_eq $? 78 "incomplete responder.conf under -t: configuration error (78)"
 printf 'rate_per_adress = 3\n' >"$T/typo.conf"
 out=$("$RESP" -c "$T/mxready.conf" -r "$T/typo.conf" test </dev/null 2>&1)
 check_match "$out" "typo.conf:1: unknown setting 'rate_per_adress'" "unknown key named with file and line"
+{ cat "$T/responder.conf"; echo "probe_timeout = 121"; } >"$T/probe.conf"
+out=$("$RESP" -c "$T/mxready.conf" -r "$T/probe.conf" -t 2>&1); rc=$?
+check_eq $rc 78 "probe_timeout out of range under -t: configuration error (78)"
+check_match "$out" "probe.conf:8: probe_timeout: '121' is not a number in \\[0, 120\\]" "probe_timeout out of range named with file and line"
 printf 'short' >"$T/short"
 sed "s|$T/secret|$T/short|" "$T/responder.conf" >"$T/short.conf"
 "$RESP" -c "$T/mxready.conf" -r "$T/short.conf" test </dev/null >/dev/null 2>&1
