@@ -129,6 +129,8 @@ $(BUILD)/mxready-responder: $(RESP_SRC:%.c=$(BUILD)/%.o) $(DAEMON_SRC:%.c=$(BUIL
 
 # tests and tools that #include the state store's sources
 $(BUILD)/tests/test_rstore $(BUILD)/tests/rstore_bench: EXTRA_LIBS = $(STORE_LIBS)
+# the probe section is built with GLib's GString
+$(BUILD)/tests/test_rprobe: EXTRA_LIBS = $(GMIME_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBPROBE) $(LIBCORE)
 	@mkdir -p $(dir $@)
