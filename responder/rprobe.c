@@ -92,14 +92,12 @@ static void put_v6_verdict(GString *g, const probe *p)
 		    "reply B (sent over IPv6 only) can reach you\n", ok6, n6);
 }
 
-char *rprobe_section(probe *p, const char *helo, double timeout, const char *named)
+/* The section from p's facts (after probe_run, which finds the addresses). */
+static char *render(const probe *p, double timeout, const char *named)
 {
 	GString *g = g_string_new(NULL);
 	ready_item item[PREPORT_COUNT];
-	probe_opts o = { 0 };
 
-	o.helo = helo;
-	o.timeout = timeout;
 	if (p->dns_temp && p->n_addr == 0)
 		g_string_append(g, "  probe skipped: the DNS lookups of your mail servers did not finish (temporary)\n");
 	else if (p->null_mx)
@@ -108,7 +106,6 @@ char *rprobe_section(probe *p, const char *helo, double timeout, const char *nam
 		g_string_append(g, "  probe skipped: no mail server address found\n");
 	if (p->n_addr == 0)
 		return g_string_free(g, FALSE);
-	probe_run(p, &o);
 	if (p->error[0])
 		g_string_append_printf(g, "  probe skipped: %s\n", p->error);
 	/* whole network phase used up: say so, the unfinished show as timeouts */
@@ -135,4 +132,14 @@ char *rprobe_section(probe *p, const char *helo, double timeout, const char *nam
 		if (((unsigned char)g->str[i] < 0x20 && g->str[i] != '\n') || (unsigned char)g->str[i] >= 0x7f)
 			g->str[i] = '?';
 	return g_string_free(g, FALSE);
+}
+
+char *rprobe_section(probe *p, const char *helo, double timeout, const char *named)
+{
+	probe_opts o = { 0 };
+
+	o.helo = helo;
+	o.timeout = timeout;
+	probe_run(p, &o);      /* finds the addresses; no network if there are none */
+	return render(p, timeout, named);
 }
