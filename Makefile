@@ -168,10 +168,16 @@ fuzz: $(FUZZ_BIN)
 deps:
 	@sh scripts/deps.sh
 
+# Both cores for the builds (CI has 2); the tests run one after another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	$(MAKE) SAN=1 all
-	$(MAKE) fuzz
+	$(MAKE) -j$(JOBS) SAN=1 all
+	$(MAKE) -j$(JOBS) fuzz
 	sh tests/run.sh build-san
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 300), not in make check.
+fuzz-long: fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} sh tests/fuzz-long.sh
 
 # quiet: the demo's output is the product's, not the compiler's (V=1 shows it)
 demo: deps
@@ -240,7 +246,7 @@ world: deps
 clean:
 	rm -rf build build-san build-fuzz build-deb
 
-.PHONY: all check demo bench install clean deps fuzz deb world progs FORCE
+.PHONY: all check demo bench install clean deps fuzz fuzz-long deb world progs FORCE
 # Keep the objects of the fuzz build between runs.
 .SECONDARY:
 

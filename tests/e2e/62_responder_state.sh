@@ -287,15 +287,17 @@ check_match "$(grep 'X5: ' "$T/lmdb.log")" 'reason=rate-limit limit=address' "th
 
 # ---- 8. configuration -----------------------------------------------------
 printf 'v6only_address = a@b.example\nstate_backend = berkeley\n' >"$T/bad1.conf"
-out=$("$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad1.conf" test </dev/null 2>&1); rc=$?
-check_eq $rc 78 "state_backend = berkeley: configuration error (78)"
+out=$("$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad1.conf" -t 2>&1); rc=$?
+check_eq $rc 78 "state_backend = berkeley under -t: configuration error (78)"
 check_match "$out" 'bad1.conf:2: state_backend' "named with file and line"
+"$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad1.conf" test </dev/null >/dev/null 2>&1
+check_eq $? 75 "state_backend = berkeley while delivering: 75, Postfix keeps the mail (78 would bounce it)"
 printf 'redis_server = localhost\n' >"$T/bad2.conf"
 out=$("$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad2.conf" test </dev/null 2>&1)
 check_match "$out" "bad2.conf:1: redis_server: 'localhost' is not" "redis_server without a port: file and line"
 sed '/redis_server/d' "$T/redis.conf" >"$T/bad3.conf"
-out=$("$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad3.conf" test </dev/null 2>&1); rc=$?
-check_eq $rc 78 "state_backend = redis without redis_server: 78"
+out=$("$RESP" -c "$T/mxready-lmdb.conf" -r "$T/bad3.conf" -t 2>&1); rc=$?
+check_eq $rc 78 "state_backend = redis without redis_server under -t: 78"
 check_match "$out" 'bad3.conf:[0-9]+: state_backend = redis needs redis_server' "says what is missing"
 
 # ---- 9. two hosts in network namespaces, one Redis at an address of theirs -
