@@ -1400,3 +1400,27 @@ const dns_answer *dns_lookup(dns_run *run, const char *name, int qtype)
 	run_wait_for(run, &b.done);
 	return b.ans;
 }
+
+static int mx_pref_cmp(const void *a, const void *b)
+{
+	const dns_rr *x = *(const dns_rr *const *)a, *y = *(const dns_rr *const *)b;
+	if (x->pref != y->pref)
+		return x->pref < y->pref ? -1 : 1;
+	return strcmp(x->text ? x->text : "", y->text ? y->text : "");
+}
+
+size_t dns_mx_targets(const dns_answer *ans, const dns_rr **v, int *null_mx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ans->n; i++) {
+		if (ans->rr[i].text == NULL)
+			continue;
+		if (ans->rr[i].text[0] == '\0') {   /* "MX 0 ." */
+			*null_mx = 1;
+			continue;
+		}
+		v[n++] = &ans->rr[i];
+	}
+	qsort(v, n, sizeof *v, mx_pref_cmp);
+	return n;
+}

@@ -120,6 +120,11 @@ void dns_run_wait(dns_run *run);
 /* Number of lookups the run has sent (after de-duplication; lookups answered
  * from the answer cache count too, as libunbound's cache hits always did). */
 size_t dns_run_queries(const dns_run *run);
+/* The targets of an MX answer in the order a sender tries them (RFC 5321
+ * 5.1: preference, then name, for a stable report), into v (room for
+ * ans->n pointers); returns how many.  A null MX ("MX 0 .", RFC 7505) is not
+ * a target: *null_mx is set to 1 when there is one (else left alone). */
+size_t dns_mx_targets(const dns_answer *ans, const dns_rr **v, int *null_mx);
 /* Allocates n bytes that live as long as the run (zeroed). */
 void *dns_run_alloc(dns_run *run, size_t n);
 /* Copies s into the run's arena. */

@@ -73,33 +73,15 @@ static void submit_host(ready_state *st, rhost *h, int tlsa)
 		dns_submit(st->run, tn, DNS_T_TLSA, store_cb, &h->tlsa);
 }
 
-static int pref_cmp(const void *a, const void *b)
-{
-	const dns_rr *x = *(const dns_rr *const *)a, *y = *(const dns_rr *const *)b;
-	if (x->pref != y->pref)
-		return x->pref < y->pref ? -1 : 1;
-	return strcmp(x->text ? x->text : "", y->text ? y->text : "");
-}
-
 static void mx_cb(dns_run *run, const dns_answer *ans, void *arg)
 {
 	ready_state *st = arg;
 	st->mx = ans;
 	if (ans->outcome != DNS_ANSWER)
 		return;   /* implicit MX: the domain's A/AAAA are already asked */
-	const dns_rr **v = dns_run_alloc(run, ans->n * sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < ans->n; i++) {
-		if (ans->rr[i].text == NULL)
-			continue;
-		if (ans->rr[i].text[0] == '\0') {   /* "MX 0 ." */
-			st->null_mx = 1;
-			continue;
-		}
-		v[n++] = &ans->rr[i];
-	}
+	const dns_rr **v = dns_run_alloc(run, (ans->n + 1) * sizeof *v);
+	size_t n = dns_mx_targets(ans, v, &st->null_mx);
 	st->null_mixed = st->null_mx && n > 0;
-	qsort(v, n, sizeof *v, pref_cmp);
 	st->mx_total = n;
 	for (size_t i = 0; i < n && st->n_mx < READY_MAX_MX; i++) {
 		rhost *h = &st->mx_host[st->n_mx++];

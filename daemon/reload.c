@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -97,4 +98,17 @@ void reload_notify(const char *state)
 {
 	/* the return value only says whether systemd listens: nothing to do */
 	(void)sd_notify(0, state);
+}
+
+void reload_finish(conf *n, int ok, const char *path, int explicit_path, const char *err)
+{
+	if (!ok) {
+		vlog_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+		conf_free(n);
+	} else {
+		reload_apply(n);
+		vlog_msg(LOG_NOTICE, "reloaded the configuration %s (authserv-id %s)",
+		    explicit_path || access(path, F_OK) == 0 ? path : "(defaults)", n->authserv_id);
+	}
+	reload_notify("READY=1");
 }

@@ -28,6 +28,12 @@ void reload_apply(conf *n);
  * thread uses them). */
 void reload_free_all(void);
 
+/* Ends a SIGHUP reload: when ok, n becomes current (reload_apply) and the
+ * reload is logged with the file read (path, or "(defaults)" when it was
+ * not named and does not exist); else n is freed and err logged, the old
+ * configuration staying in force.  Tells systemd READY=1 either way. */
+void reload_finish(conf *n, int ok, const char *path, int explicit_path, const char *err);
+
 /* sd_notify(3) states: "READY=1", "RELOADING=1", "STOPPING=1" (with
  * STATUS= text).  A no-op when the daemon was not started by systemd
  * (no NOTIFY_SOCKET). */

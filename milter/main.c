@@ -308,16 +308,7 @@ static void do_reload(void)
 		snprintf(err, sizeof err, "milter_socket is not set");
 		lr = -2;
 	}
-	if (lr < 0) {
-		vlog_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
-		conf_free(n);
-	} else {
-		reload_apply(n);
-		vlog_msg(LOG_NOTICE, "reloaded the configuration %s (authserv-id %s)",
-		    run_opts->explicit_conf || access(run_opts->path, F_OK) == 0 ? run_opts->path : "(defaults)",
-		    n->authserv_id);
-	}
-	reload_notify("READY=1");
+	reload_finish(n, lr >= 0, run_opts->path, run_opts->explicit_conf, err);
 }
 
 /* Runs the filter until a stop signal or an error: 0 after a clean stop. */

@@ -645,16 +645,7 @@ static void do_reload(void)
 	conf *n = conf_new();
 	reload_notify("RELOADING=1");
 	int rc = load_config(run_opts, n, err, sizeof err);
-	if (rc != 0) {
-		vlog_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
-		conf_free(n);
-	} else {
-		reload_apply(n);
-		vlog_msg(LOG_NOTICE, "reloaded the configuration %s (authserv-id %s)",
-		    run_opts->explicit_conf || access(run_opts->path, F_OK) == 0 ? run_opts->path : "(defaults)",
-		    n->authserv_id);
-	}
-	reload_notify("READY=1");
+	reload_finish(n, rc == 0, run_opts->path, run_opts->explicit_conf, err);
 }
 
 /* MAX_CLIENTS connections and libunbound's query ports (core/dns.c) need

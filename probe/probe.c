@@ -71,14 +71,6 @@ static void submit_host(probe *p, probe_host *h)
 		dns_submit(p->run, tn, DNS_T_TLSA, store_cb, &h->tlsa);
 }
 
-static int pref_cmp(const void *a, const void *b)
-{
-	const dns_rr *x = *(const dns_rr *const *)a, *y = *(const dns_rr *const *)b;
-	if (x->pref != y->pref)
-		return x->pref < y->pref ? -1 : 1;
-	return strcmp(x->text ? x->text : "", y->text ? y->text : "");
-}
-
 static void mx_cb(dns_run *run, const dns_answer *ans, void *arg)
 {
 	probe *p = arg;
@@ -86,17 +78,7 @@ static void mx_cb(dns_run *run, const dns_answer *ans, void *arg)
 	if (ans->outcome != DNS_ANSWER)
 		return;
 	const dns_rr **v = dns_run_alloc(run, (ans->n + 1) * sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < ans->n; i++) {
-		if (ans->rr[i].text == NULL)
-			continue;
-		if (ans->rr[i].text[0] == '\0') {
-			p->null_mx = 1;
-			continue;
-		}
-		v[n++] = &ans->rr[i];
-	}
-	qsort(v, n, sizeof *v, pref_cmp);
+	size_t n = dns_mx_targets(ans, v, &p->null_mx);
 	for (size_t i = 0; i < n && p->n_host < PROBE_MAX_HOSTS; i++) {
 		probe_host *h = &p->host[p->n_host++];
 		h->name = v[i]->text;

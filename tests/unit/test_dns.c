@@ -493,6 +493,30 @@ static void ptr_names(void)
 	ptr("2001:db8::1%eth0", NULL, 128, "ptr of a scoped address fails");
 }
 
+/* dns_mx_targets: preference order, then name; the null MX left out and
+ * flagged; records without a decoded target skipped. */
+static void mx_targets(void)
+{
+	dns_rr rr[] = {
+		{ .text = "mx2.example", .pref = 20 }, { .text = "b.example", .pref = 10 },
+		{ .text = NULL, .pref = 5 }, { .text = "", .pref = 0 },
+		{ .text = "a.example", .pref = 10 },
+	};
+	dns_answer a = { .qtype = DNS_T_MX, .outcome = DNS_ANSWER, .n = 5, .rr = rr };
+	const dns_rr *v[6];
+	int null_mx = 0;
+	size_t n = dns_mx_targets(&a, v, &null_mx);
+	TAP_INT(n, 3, "mx targets: three of five records are targets");
+	TAP_INT(null_mx, 1, "mx targets: the null MX is flagged");
+	TAP_STR(n == 3 ? v[0]->text : "", "a.example", "mx targets: lowest preference first, then by name");
+	TAP_STR(n == 3 ? v[1]->text : "", "b.example", "mx targets: same preference ordered by name");
+	TAP_STR(n == 3 ? v[2]->text : "", "mx2.example", "mx targets: highest preference last");
+	a.n = 1;
+	null_mx = 0;
+	n = dns_mx_targets(&a, v, &null_mx);
+	TAP_OK(n == 1 && null_mx == 0, "mx targets: no null MX, flag left alone");
+}
+
 int main(void)
 {
 	char err[256];
@@ -518,6 +542,7 @@ int main(void)
 	deadline_unbound();
 	name_limits();
 	ptr_names();
+	mx_targets();
 	dns_resolver_free(res);
 	printf("test_dns: %d assertions, %d failed\n", tap_count, tap_fails);
 	return TAP_DONE();
